@@ -1,0 +1,67 @@
+#pragma once
+// Errors in the style of Nix: one exception type that gathers context while it unwinds
+// ("while reading meta-data from /dev/sr0"), and one top-level handler (main.cc) that maps the
+// kind to an exit code and prints a single line.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace imprint {
+
+enum class ExitCode : int {
+    Ok = 0,
+    Failed = 1,
+    Usage = 2,      // bad command line or configuration
+    NoSource = 3,   // no platform identified from local signals
+};
+
+class Error : public std::exception
+{
+public:
+    explicit Error(std::string message, ExitCode code = ExitCode::Failed);
+
+    // Adds the outer context of the failure; the outermost context is printed first.
+    Error & addContext(std::string context);
+
+    ExitCode exitCode() const { return code_; }
+    const std::string & message() const { return message_; }
+    const std::vector<std::string> & context() const { return context_; }
+
+    // "outer: inner: message" on one line; what the user reads.
+    const char * what() const noexcept override;
+
+private:
+    std::string message_;
+    std::vector<std::string> context_;  // innermost first
+    ExitCode code_;
+    mutable std::string rendered_;
+};
+
+// Bad command line or configuration file (exit 2).
+class UsageError : public Error
+{
+public:
+    explicit UsageError(std::string message) : Error(std::move(message), ExitCode::Usage) {}
+};
+
+// No platform was identified (exit 3). Never raised after a network request.
+class NoSourceError : public Error
+{
+public:
+    explicit NoSourceError(std::string message) : Error(std::move(message), ExitCode::NoSource) {}
+};
+
+// Runs `f`; any imprint::Error escaping it gets `context` added (as the outer context).
+template<typename F>
+auto withContext(const std::string & context, F && f) -> decltype(f())
+{
+    try {
+        return f();
+    } catch (Error & e) {
+        e.addContext(context);
+        throw;
+    }
+}
+
+} // namespace imprint

@@ -1,0 +1,57 @@
+#pragma once
+// The machine as imprint sees it, every path taken under a root prefix (`--root`), the way
+// ds-identify takes PATH_ROOT: a test is a directory tree. Reads are bounded: a file larger
+// than its cap is an error, never a surprise allocation.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imprint {
+
+// Caps for what imprint reads from outside the machine.
+inline constexpr std::size_t kSmallFileCap = 64 * 1024;        // DMI values, cmdline, mountinfo lines
+inline constexpr std::size_t kMetaDataCap = 1024 * 1024;       // meta-data, network-config
+inline constexpr std::size_t kUserDataCap = 16 * 1024 * 1024;  // user-data, vendor-data
+
+class Host
+{
+public:
+    explicit Host(std::filesystem::path root = "/");
+
+    const std::filesystem::path & root() const { return root_; }
+    bool isRealRoot() const { return root_ == "/"; }
+
+    // `hostPath` is an absolute path on the machine ("/sys/class/dmi/id/sys_vendor");
+    // the result is that path under the root prefix.
+    std::filesystem::path path(std::string_view hostPath) const;
+
+    // The file's bytes, or nullopt when it does not exist. Errors (unreadable, over `cap`,
+    // not a regular file) throw an Error naming the file.
+    std::optional<std::string> readFile(std::string_view hostPath, std::size_t cap = kSmallFileCap) const;
+
+    // A DMI-style value: the file's first line with surrounding white space removed; nullopt
+    // when missing or unreadable (DMI files can be root-only; detection must not fail on them).
+    std::optional<std::string> readValue(std::string_view hostPath) const;
+
+    bool exists(std::string_view hostPath) const;
+    bool isDirectory(std::string_view hostPath) const;
+    bool isSocket(std::string_view hostPath) const;
+
+    // Entries of a directory (names only, sorted); empty when it does not exist.
+    std::vector<std::string> list(std::string_view hostPath) const;
+
+private:
+    std::filesystem::path root_;
+};
+
+// Reads a file given by its real path (not root-prefixed), with the same rules as Host::readFile.
+std::optional<std::string> readFileCapped(const std::filesystem::path & file, std::size_t cap);
+
+// Strips leading and trailing ASCII white space.
+std::string trim(std::string_view s);
+
+} // namespace imprint

@@ -1,0 +1,38 @@
+#pragma once
+// SourceData -> InstanceData: user-data decoded, cloud-init's hostname rule applied and split
+// into one label plus a domain, keys validated, root device resolved. Every rejection names the
+// key and the file or URL it came from.
+
+#include "agent/config.hh"
+#include "agent/host.hh"
+#include "agent/instance.hh"
+#include "providers/provider.hh"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace imprint {
+
+struct Normalized
+{
+    InstanceData instance;
+    std::vector<std::string> unhandledKeys;  // cloud-config keys imprint does not act on
+    std::vector<std::string> ignoredParts;   // user-data parts not acted on (scripts, includes)
+};
+
+// cloud-init's rule (cloudinit/util.py get_hostname_fqdn with the datasource's get_hostname):
+// the names cloud-init would use for the same inputs, before NixOS's one-label split.
+struct HostnameFqdn
+{
+    std::optional<std::string> hostname;
+    std::optional<std::string> fqdn;
+    std::string hostnameOrigin;  // the key the hostname came from
+    std::string fqdnOrigin;
+};
+HostnameFqdn cloudInitHostname(const nlohmann::json & cloudConfig, const std::optional<std::string> & localHostname,
+                               const std::string & userDataOrigin, const std::string & localHostnameOrigin);
+
+Normalized normalize(const SourceData & data, const Config & config, const Host & host);
+
+} // namespace imprint

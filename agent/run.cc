@@ -1,0 +1,186 @@
+#include "agent/run.hh"
+#include "agent/encoding.hh"
+#include "agent/error.hh"
+#include "agent/render.hh"
+#include "agent/state.hh"
+
+#include <spdlog/spdlog.h>
+
+namespace imprint {
+
+using nlohmann::json;
+
+Detection chooseSource(const Runtime & rt)
+{
+    if (rt.source)
+        return Detection{rt.source->name, "--source " + rt.source->name + (rt.source->location ? ":" + *rt.source->location : "")};
+    if (auto d = detectSource(rt.host, rt.config))
+        return *d;
+    throw NoSourceError("no source identified from local signals (nothing was probed over the network); "
+                        "use --source, `sources:` in the configuration or imprint.source= on the kernel command line");
+}
+
+Fetched fetchAndNormalize(const Runtime & rt)
+{
+    Detection det = chooseSource(rt);
+    const Provider * provider = findProvider(det.source);
+    if (!provider)
+        throw UsageError("unknown source '" + det.source + "'");
+    std::optional<std::string> endpoint = rt.endpoint;
+    if (!endpoint)
+        if (auto it = rt.config.endpoints.find(det.source); it != rt.config.endpoints.end())
+            endpoint = it->second;
+    FetchContext ctx{rt.host, rt.config, rt.source ? rt.source->location : std::nullopt, endpoint, rt.http, &rt.mounter};
+    if (provider->needsNetwork() && !rt.http)
+        throw Error("source " + det.source + " needs the network, which this build cannot use");
+    SourceData data = withContext("while fetching from " + det.source + " (" + det.signal + ")", [&] { return provider->fetch(ctx); });
+    Normalized norm = withContext("while reading what " + det.source + " said", [&] { return normalize(data, rt.config, rt.host); });
+    for (const auto & part : norm.ignoredParts)
+        spdlog::info("user-data {} ignored", part);
+    if (!norm.unhandledKeys.empty()) {
+        std::string keys;
+        for (const auto & k : norm.unhandledKeys)
+            keys += (keys.empty() ? "" : ", ") + k;
+        spdlog::info("cloud-config keys imprint does not handle: {}", keys);
+    }
+    return Fetched{std::move(det), std::move(data), std::move(norm)};
+}
+
+RenderOptions renderOptionsFor(const Config & config)
+{
+    return RenderOptions{config.overlayPriority, config.sshUser};
+}
+
+json RunReport::toJson() const
+{
+    return json{{"result", result},           {"source", source},          {"signal", signal},
+                {"instance_id", instanceId},  {"new_instance", newInstance}, {"previous_instance_id", previousInstanceId},
+                {"plan", plan},               {"reason", reason}};
+}
+
+namespace {
+
+bool liveHostnameWanted(const Runtime & rt, const InstanceData & in)
+{
+    return rt.hostname && in.hostname && !in.preserveHostname;
+}
+
+} // namespace
+
+RunReport runImprint(const Runtime & rt, const RunOptions & opt)
+{
+    const Config & config = rt.config;
+    std::optional<RunLock> lock;
+    if (!opt.dryRun)
+        lock.emplace(rt.host.path(config.lockPath().string()), config.lockTimeout, rt.clock);
+
+    Fetched f = fetchAndNormalize(rt);
+    const InstanceData & in = f.normalized.instance;
+    RunReport report;
+    report.source = f.detection.source;
+    report.signal = f.detection.signal;
+    report.instanceId = in.instanceId;
+
+    const std::string overlay = renderOverlay(in, renderOptionsFor(config));
+    const std::string sha = sha256Hex(overlay);
+    const std::string instanceJson = toJson(in).dump(2) + "\n";
+
+    std::string warning;
+    auto previous = loadState(rt.host.path(config.statePath().string()), warning);
+    if (!warning.empty())
+        spdlog::warn("{}", warning);
+    if (previous && !previous->instanceId.empty() && previous->instanceId != in.instanceId) {
+        report.newInstance = true;
+        report.previousInstanceId = previous->instanceId;
+    }
+
+    Committer committer(rt.files, rt.host, config);
+    auto onDisk = readFileCapped(committer.overlayPath(), kMetaDataCap);
+    const bool wantRebuild = config.rebuild.enable && !opt.noRebuild;
+    const std::vector<std::string> argv = rebuildArgv(config.rebuild);
+    const bool unchanged = !opt.force && previous && onDisk && *onDisk == overlay &&
+                           (wantRebuild ? previous->appliedOverlaySha256 == sha : previous->committedOverlaySha256 == sha);
+
+    report.plan.push_back("source " + f.detection.source + " (" + f.detection.signal + ")");
+    report.plan.push_back(report.newInstance ? "instance " + in.instanceId + ": a new instance (was " + report.previousInstanceId + ")"
+                                             : "instance " + in.instanceId);
+    if (unchanged) {
+        report.result = "unchanged";
+        report.plan.push_back("overlay " + config.overlayPath + " is already in place: nothing to do");
+        if (!opt.dryRun) {
+            // /run does not survive a reboot; keep the runtime copy of the instance there.
+            auto runtimeCopy = readFileCapped(rt.host.path(config.instanceJsonPath().string()), kMetaDataCap);
+            if (!runtimeCopy || *runtimeCopy != instanceJson) {
+                rt.files.makeDirs(rt.host.path(config.runDir), 0755);
+                atomicWrite(rt.files, rt.host.path(config.instanceJsonPath().string()), instanceJson, 0644);
+            }
+        }
+        spdlog::info("unchanged: the overlay for instance {} is already applied", in.instanceId);
+        return report;
+    }
+    report.plan.push_back(std::string(onDisk ? "replace " : "write ") + config.overlayPath + " (previous kept as " +
+                          config.previousOverlayPath().string() + ")");
+    if (in.hostname && in.preserveHostname)
+        report.plan.push_back("leave the host name alone (preserve_hostname)");
+    else if (liveHostnameWanted(rt, in))
+        report.plan.push_back("set the live host name to " + *in.hostname + " (" + rt.hostname->describe() + ")");
+    else if (in.hostname)
+        report.plan.push_back("host name " + *in.hostname + " takes effect with the rebuild");
+    report.plan.push_back(wantRebuild ? "rebuild: " + displayArgv(argv) + " (" + rt.rebuilder.describe() + ")"
+                                      : std::string("no rebuild (") + (opt.noRebuild ? "--no-rebuild" : "rebuild.enable is false") + ")");
+    if (opt.dryRun) {
+        report.result = "dry-run";
+        return report;
+    }
+
+    if (report.newInstance)
+        spdlog::info("new instance {} (was {}): a cloned disk or a new machine", in.instanceId, report.previousInstanceId);
+    State state = previous.value_or(State{});
+    state.version = kStateVersion;
+    state.instanceId = in.instanceId;
+    state.source = f.detection.source;
+    state.committedOverlaySha256 = sha;
+    state.result = "committed";
+    state.reason = wantRebuild ? "rebuild pending" : (opt.noRebuild ? "rebuild skipped (--no-rebuild)" : "rebuild disabled (rebuild.enable)");
+    state.time = rfc3339(rt.clock.wallNow());
+    withContext("while committing the overlay", [&] {
+        committer.commit(CommitFiles{overlay, instanceJson, f.data.userData, state});
+    });
+
+    if (liveHostnameWanted(rt, in)) {
+        try {
+            rt.hostname->setHostname(*in.hostname);
+        } catch (const Error & e) {
+            spdlog::warn("could not set the live host name: {}; it takes effect with the rebuild", e.what());
+        }
+    }
+
+    if (!wantRebuild) {
+        state.lastSuccessTime = state.time;
+        committer.writeState(state);
+        report.result = "committed";
+        report.reason = state.reason;
+        return report;
+    }
+    spdlog::info("rebuilding: {}", displayArgv(argv));
+    RebuildOutcome outcome = rt.rebuilder.rebuild(argv);
+    state.time = rfc3339(rt.clock.wallNow());
+    if (outcome.ok) {
+        state.result = "applied";
+        state.reason.clear();
+        state.appliedOverlaySha256 = sha;
+        state.lastSuccessTime = state.time;
+        committer.writeState(state);
+        report.result = "applied";
+        return report;
+    }
+    committer.restorePrevious();
+    auto restored = readFileCapped(committer.overlayPath(), kMetaDataCap);
+    state.committedOverlaySha256 = restored ? sha256Hex(*restored) : "";
+    state.result = "failed";
+    state.reason = "rebuild failed: " + outcome.reason;
+    committer.writeState(state);
+    throw Error("the rebuild failed (" + outcome.reason + "); the previous overlay was put back");
+}
+
+} // namespace imprint

@@ -1,0 +1,77 @@
+#pragma once
+// The commands behind the command line, and the one-way flow of a run:
+// detect -> fetch -> normalize -> render -> commit -> apply -> report.
+
+#include "agent/clock.hh"
+#include "agent/config.hh"
+#include "agent/detect.hh"
+#include "agent/file-ops.hh"
+#include "agent/host.hh"
+#include "agent/hostname.hh"
+#include "agent/mount.hh"
+#include "agent/normalize.hh"
+#include "agent/rebuild.hh"
+#include "agent/render.hh"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace imprint {
+
+class HttpClient;
+
+// Everything a command needs, built once by main.cc. Side effects are reached only through
+// the interfaces held here.
+struct Runtime
+{
+    const Host & host;
+    const Config & config;
+    std::optional<SourceSpec> source;      // --source
+    std::optional<std::string> endpoint;   // --endpoint
+    FileOps & files;
+    Clock & clock;
+    Mounter & mounter;
+    Rebuilder & rebuilder;
+    HostnameSetter * hostname = nullptr;   // nullptr: leave the live host name alone
+    HttpClient * http = nullptr;           // nullptr: no network sources
+};
+
+// The chosen source: --source, or detection. Throws NoSourceError when nothing matches.
+Detection chooseSource(const Runtime & rt);
+
+struct Fetched
+{
+    Detection detection;
+    SourceData data;
+    Normalized normalized;
+};
+Fetched fetchAndNormalize(const Runtime & rt);
+
+RenderOptions renderOptionsFor(const Config & config);
+
+struct RunOptions
+{
+    bool dryRun = false;
+    bool noRebuild = false;
+    bool force = false;
+};
+
+struct RunReport
+{
+    std::string result;  // applied | committed | unchanged | dry-run | failed
+    std::string source;
+    std::string signal;
+    std::string instanceId;
+    bool newInstance = false;
+    std::string previousInstanceId;
+    std::vector<std::string> plan;
+    std::string reason;
+    nlohmann::json toJson() const;
+};
+
+RunReport runImprint(const Runtime & rt, const RunOptions & options);
+
+} // namespace imprint

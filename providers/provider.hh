@@ -1,0 +1,73 @@
+#pragma once
+// The narrow interface every source implements (Afterburn's layout: one small file per source).
+// detect() decides from local signals only and never touches the network; fetch() reads the
+// source and returns what it says, unnormalized. Providers know nothing of Nix or systemd.
+
+#include "agent/config.hh"
+#include "agent/host.hh"
+#include "agent/instance.hh"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace imprint {
+
+class HttpClient;
+class Mounter;
+
+// What a source said about this machine, before normalization (hostname rule, key validation,
+// user-data decoding and root device all happen in normalize.cc).
+struct SourceData
+{
+    std::string source;                        // provider name
+    std::string origin;                        // where it was read: a directory, device or URL
+    std::string instanceId;
+    std::optional<std::string> localHostname;  // meta-data's local-hostname (may be an FQDN)
+    std::string localHostnameOrigin;           // "meta-data key 'local-hostname' in /seed/meta-data"
+    std::vector<std::string> publicKeys;       // meta-data public keys, in the source's order
+    std::string publicKeysOrigin;
+    std::optional<std::string> userData;       // raw bytes as delivered (cloud-config, gzip, MIME...)
+    std::string userDataOrigin;
+    Facts facts;                               // platform attributes, pod labels...
+};
+
+// Everything a provider may use while fetching. Side effects sit behind these small interfaces
+// so tests can fake them.
+struct FetchContext
+{
+    const Host & host;
+    const Config & config;
+    std::optional<std::string> location;   // "DIR" of --source nocloud:DIR
+    std::optional<std::string> endpoint;   // --endpoint URL, or config endpoints[source]
+    HttpClient * http = nullptr;           // nullptr where the network must not be used
+    Mounter * mounter = nullptr;
+};
+
+struct Detection
+{
+    std::string source;
+    std::string signal;  // the local fact that chose it, e.g. "filesystem label cidata (/dev/sr0)"
+};
+
+class Provider
+{
+public:
+    virtual ~Provider() = default;
+    virtual std::string name() const = 0;
+    // Local signals only: DMI, /sys, by-label, seed directories, sockets, the kernel command line.
+    virtual std::optional<std::string> detect(const Host & host, const Config & config) const = 0;
+    virtual SourceData fetch(const FetchContext & ctx) const = 0;
+    // True for sources that read over the network (their fetch needs FetchContext::http).
+    virtual bool needsNetwork() const { return false; }
+};
+
+using ProviderFactory = std::function<std::unique_ptr<Provider>()>;
+
+// Every provider in the documented detection order (local media before metadata servers).
+const std::vector<std::unique_ptr<Provider>> & allProviders();
+const Provider * findProvider(const std::string & name);
+
+} // namespace imprint
