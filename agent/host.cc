@@ -90,6 +90,12 @@ bool Host::exists(std::string_view hostPath) const
     return fs::exists(path(hostPath), ec);
 }
 
+bool Host::hasEntry(std::string_view hostPath) const
+{
+    std::error_code ec;
+    return fs::exists(fs::symlink_status(path(hostPath), ec));
+}
+
 bool Host::isDirectory(std::string_view hostPath) const
 {
     std::error_code ec;

@@ -38,6 +38,9 @@ public:
     std::optional<std::string> readValue(std::string_view hostPath) const;
 
     bool exists(std::string_view hostPath) const;
+    // True when a directory entry is there, even a symlink whose target is missing (a
+    // /dev/disk/by-label link is a signal by itself).
+    bool hasEntry(std::string_view hostPath) const;
     bool isDirectory(std::string_view hostPath) const;
     bool isSocket(std::string_view hostPath) const;
 

@@ -5,6 +5,9 @@
 #include "agent/log.hh"
 #include "agent/run.hh"
 #include "agent/state.hh"
+#include "agent/systemd-rebuild.hh"
+#include "agent/systemd.hh"
+#include "providers/provider.hh"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -105,6 +108,38 @@ void printRun(const RunReport & r, bool asJson)
     std::cout << "result: " << r.result << (r.reason.empty() ? "" : " (" + r.reason + ")") << "\n";
 }
 
+// `run`, with what systemd and the journal see of it: STATUS/READY for the unit (Type=notify),
+// and one event line with a MESSAGE_ID per outcome.
+int runCommand(const Runtime & rt, const RunOptions & options, bool localOnly, bool asJson)
+{
+    try {
+        if (localOnly) {
+            auto detection = chooseSource(rt);
+            if (auto p = findProvider(detection.source); p && p->needsNetwork()) {
+                spdlog::info("source {} needs the network; imprint.service applies it once the network is up", detection.source);
+                notifyReady("deferred to the network phase (" + detection.source + ")");
+                return 0;
+            }
+        }
+        notifyStatus("fetching the instance identity");
+        auto report = runImprint(rt, options);
+        if (report.newInstance)
+            logEvent(LogEvent::NewInstance, report.source, report.instanceId,
+                "new instance " + report.instanceId + " (was " + report.previousInstanceId + ")");
+        if (report.result == "applied")
+            logEvent(LogEvent::Applied, report.source, report.instanceId, "applied instance " + report.instanceId + " from " + report.source);
+        else if (report.result == "unchanged")
+            logEvent(LogEvent::Unchanged, report.source, report.instanceId, "instance " + report.instanceId + " unchanged; nothing to do");
+        notifyReady(report.result + (report.instanceId.empty() ? "" : ": " + report.instanceId));
+        printRun(report, asJson);
+        return 0;
+    } catch (const Error & e) {
+        logEvent(LogEvent::Failed, "", "", e.what());
+        notifyStatus(std::string("failed: ") + e.what());
+        return static_cast<int>(e.exitCode());
+    }
+}
+
 } // namespace
 
 int main(int argc, char ** argv)
@@ -113,6 +148,8 @@ int main(int argc, char ** argv)
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("imprint ") + IMPRINT_VERSION);
     app.require_subcommand(1);
+    // Global options may also follow the command: `imprint fetch --source ec2 --json`.
+    app.fallthrough();
 
     std::string configPath, rootDir = "/", sourceSpec, endpoint;
     bool asJson = false, verbose = false, quiet = false;
@@ -123,6 +160,9 @@ int main(int argc, char ** argv)
     app.add_flag("--json", asJson, "machine-readable output");
     app.add_flag("-v,--verbose", verbose, "log debug details");
     app.add_flag("-q,--quiet", quiet, "log only warnings and errors");
+    bool noSystemd = false;
+    app.add_flag("--no-systemd", noSystemd, "run the rebuild directly and set the host name with sethostname(2), "
+                                            "even when PID 1 is systemd (the default without systemd)");
 
     auto * detectCmd = app.add_subcommand("detect", "which source, and the local signal that chose it");
     auto * fetchCmd = app.add_subcommand("fetch", "the normalized instance as JSON");
@@ -133,6 +173,9 @@ int main(int argc, char ** argv)
     runCmd->add_flag("--dry-run", runOptions.dryRun, "show the plan, write nothing");
     runCmd->add_flag("--no-rebuild", runOptions.noRebuild, "commit the overlay but do not rebuild");
     runCmd->add_flag("--force", runOptions.force, "apply even when nothing changed");
+    bool localOnly = false;
+    runCmd->add_flag("--local-only", localOnly, "early-boot phase (imprint-local.service): do nothing, "
+                                                "successfully, when the source needs the network");
 
     try {
         app.parse(argc, argv);
@@ -145,9 +188,12 @@ int main(int argc, char ** argv)
     try {
         Host host(rootDir);
         const Config config = loadConfig(host, configPath);
-        DirectRebuilder directRebuilder;
-        KernelHostnameSetter kernelHostname;
-        Runtime rt{host, config, std::nullopt, std::nullopt, realFileOps(), systemClock(), realMounter(), directRebuilder};
+        // Under systemd the rebuild is a unit of its own and the host name goes through hostnamed;
+        // pods without systemd (and --no-systemd) run the rebuild directly and use sethostname(2).
+        const bool useSystemd = !noSystemd && systemdBooted();
+        auto rebuilder = makeRebuilder(useSystemd, config.rebuild);
+        auto hostnameSetter = makeHostnameSetter(useSystemd);
+        Runtime rt{host, config, std::nullopt, std::nullopt, realFileOps(), systemClock(), realMounter(), *rebuilder};
         if (!sourceSpec.empty())
             rt.source = parseSourceSpec(sourceSpec);
         if (!endpoint.empty())
@@ -157,7 +203,7 @@ int main(int argc, char ** argv)
         rt.http = http.get();
         // Only a run on the real machine touches its live host name; --root means a fake machine.
         if (host.isRealRoot())
-            rt.hostname = &kernelHostname;
+            rt.hostname = hostnameSetter.get();
 
         if (*detectCmd)
             printDetect(rt, asJson);
@@ -168,7 +214,7 @@ int main(int argc, char ** argv)
         else if (*statusCmd)
             printStatus(rt, asJson);
         else if (*runCmd)
-            printRun(runImprint(rt, runOptions), asJson);
+            return runCommand(rt, runOptions, localOnly, asJson);
         return 0;
     } catch (const Error & e) {
         spdlog::error("{}", e.what());

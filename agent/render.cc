@@ -152,6 +152,10 @@ std::string renderOverlay(const InstanceData & in, const RenderOptions & options
     for (const auto & [user, keys] : in.userKeys) {
         if (keys.empty())
             continue;
+        // cloud-init creates the users it is given; NixOS needs isNormalUser or isSystemUser for
+        // a user to exist. mkDefault leaves an image's own declaration of the user in charge.
+        if (user != "root")
+            w.line("users.users." + nixAttrName(user) + ".isNormalUser", "lib.mkDefault true");
         w.line("users.users." + nixAttrName(user) + ".openssh.authorizedKeys.keys", nixList(keys, "  "));
     }
     if (in.timezone)

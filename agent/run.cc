@@ -1,8 +1,14 @@
 #include "agent/run.hh"
 #include "agent/encoding.hh"
 #include "agent/error.hh"
+#include "agent/flake-wrapper.hh"
+#include "agent/memory-check.hh"
 #include "agent/render.hh"
 #include "agent/state.hh"
+#include "providers/metadata.hh"
+
+#include <climits>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -60,9 +66,60 @@ json RunReport::toJson() const
 
 namespace {
 
+// A pod's UTS namespace, and so its host name, belongs to Kubernetes.
+bool platformOwnsHostname(const std::string & source)
+{
+    return source == "kubernetes";
+}
+
 bool liveHostnameWanted(const Runtime & rt, const InstanceData & in)
 {
-    return rt.hostname && in.hostname && !in.preserveHostname;
+    return rt.hostname && in.hostname && !in.preserveHostname && !platformOwnsHostname(in.source);
+}
+
+std::string kernelHostname()
+{
+    char buf[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0)
+        return "";
+    return buf;
+}
+
+void applyLiveHostname(const Runtime & rt, const std::string & name)
+{
+    if (kernelHostname() == name) {
+        spdlog::info("the live host name is already {}", name);
+        return;
+    }
+    try {
+        rt.hostname->setHostname(name);
+    } catch (const Error & e) {
+        spdlog::warn("could not set the live host name: {}; it takes effect with the rebuild", e.what());
+    }
+    // hostnamed keeps a static name (/etc/hostname, declarative on NixOS until the rebuild) in
+    // force over a transient one; the kernel's name is what DHCP and the prompt use right now.
+    if (kernelHostname() != name) {
+        try {
+            KernelHostnameSetter().setHostname(name);
+        } catch (const Error & e) {
+            spdlog::warn("could not set the live host name: {}; it takes effect with the rebuild", e.what());
+        }
+    }
+}
+
+// Azure marks provisioning failed unless the VM reports Ready to the wireserver.
+void reportReadyIfAzure(const Runtime & rt, const std::string & source)
+{
+    if (source != "azure" || !rt.http || !rt.host.isRealRoot())
+        return;
+    auto it = rt.config.endpoints.find("azure-wireserver");
+    std::string wireserver = it != rt.config.endpoints.end() ? it->second : "http://168.63.129.16";
+    try {
+        withContext("while reporting Ready to the Azure wireserver " + wireserver, [&] { reportAzureReady(*rt.http, wireserver); });
+        spdlog::info("reported Ready to the Azure wireserver");
+    } catch (const Error & e) {
+        spdlog::error("{}", e.what());
+    }
 }
 
 } // namespace
@@ -122,6 +179,8 @@ RunReport runImprint(const Runtime & rt, const RunOptions & opt)
                           config.previousOverlayPath().string() + ")");
     if (in.hostname && in.preserveHostname)
         report.plan.push_back("leave the host name alone (preserve_hostname)");
+    else if (in.hostname && platformOwnsHostname(in.source))
+        report.plan.push_back("the pod's host name belongs to Kubernetes: not set live");
     else if (liveHostnameWanted(rt, in))
         report.plan.push_back("set the live host name to " + *in.hostname + " (" + rt.hostname->describe() + ")");
     else if (in.hostname)
@@ -147,13 +206,9 @@ RunReport runImprint(const Runtime & rt, const RunOptions & opt)
         committer.commit(CommitFiles{overlay, instanceJson, f.data.userData, state});
     });
 
-    if (liveHostnameWanted(rt, in)) {
-        try {
-            rt.hostname->setHostname(*in.hostname);
-        } catch (const Error & e) {
-            spdlog::warn("could not set the live host name: {}; it takes effect with the rebuild", e.what());
-        }
-    }
+    if (liveHostnameWanted(rt, in))
+        applyLiveHostname(rt, *in.hostname);
+    reportReadyIfAzure(rt, f.detection.source);
 
     if (!wantRebuild) {
         state.lastSuccessTime = state.time;
@@ -161,6 +216,21 @@ RunReport runImprint(const Runtime & rt, const RunOptions & opt)
         report.result = "committed";
         report.reason = state.reason;
         return report;
+    }
+    if (auto shortfall = memoryShortfall(rt.host, config.rebuild.minMemoryMb)) {
+        // Better a clear word in the journal than the OOM killer half-way through evaluation;
+        // the overlay stays committed for a rebuild on a larger instance or by hand.
+        spdlog::error("{}", *shortfall);
+        state.reason = "rebuild skipped: " + *shortfall;
+        committer.writeState(state);
+        report.result = "committed";
+        report.reason = state.reason;
+        return report;
+    }
+    if (auto line = withContext("while preparing the wrapper flake",
+                                [&] { return prepareWrapperFlake(rt.files, rt.host, config, in.hostname); })) {
+        spdlog::info("{}", *line);
+        report.plan.push_back(*line);
     }
     spdlog::info("rebuilding: {}", displayArgv(argv));
     RebuildOutcome outcome = rt.rebuilder.rebuild(argv);

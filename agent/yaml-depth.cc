@@ -20,6 +20,10 @@ struct IndentLevel
 {
     std::size_t indent;
     std::size_t depth;  // nesting depth of content on more-indented lines below this one
+    // The column of a key whose value starts on a later line ("key:" at the end of the line), or
+    // npos. A block sequence may sit at that very column ("key:\n- a\n- b"): it is still the
+    // key's value, one level deeper, not a sibling.
+    std::size_t openKeyCol = std::string_view::npos;
 };
 
 bool isBlank(char c) { return c == ' ' || c == '\t'; }
@@ -28,7 +32,9 @@ bool isFlowIndicator(char c) { return c == ',' || c == '[' || c == ']' || c == '
 class DepthScanner
 {
 public:
-    explicit DepthScanner(std::string_view text) : t_(text) {}
+    // yaml-cpp's input stream uses the byte 0x04 as its end-of-stream marker: it reads nothing
+    // past the first one, so neither does the bound.
+    explicit DepthScanner(std::string_view text) : t_(text.substr(0, text.find('\x04'))) {}
 
     std::size_t run()
     {
@@ -51,9 +57,12 @@ private:
     bool ambiguous_ = false;
     bool plainOpenAtEol_ = false;       // the previous line ended inside a plain scalar
     std::size_t plainLineIndent_ = 0;   // indent of the line where that plain scalar started
+    std::size_t plainScalarCol_ = 0;    // the column where it started
+    bool singleLineQuotes_ = false;     // this line may be plain text: a quote on it may be literal
     bool blockScalar_ = false;
     std::size_t blockParentIndent_ = 0;
     std::size_t blockContentIndent_ = 0;  // 0 = not yet known
+    std::size_t lineOpenKeyCol_ = std::string_view::npos;  // set by scanTokens for the line
 
     std::size_t lineEnd(std::size_t from) const
     {
@@ -91,17 +100,26 @@ private:
         if (flow_ == 0) {
             if (blank) { pos_ = end + 1; return; }
             if (indent == 0 && t_[content] == '%') { pos_ = end + 1; return; }  // directive
-            bool continuation = plainOpenAtEol_ && indent > plainLineIndent_;
-            if (continuation) {
-                // Either the plain scalar goes on (its text is not structure) or a new token
-                // starts; yaml-cpp decides by a column this scanner does not track exactly.
+            // A plain scalar goes on to a line indented more than its parent collection, a
+            // column this scanner does not track exactly; it lies between the indent of the line
+            // where the scalar started and the scalar's own column. Past the scalar's column the
+            // line surely is text; in between it is scanned as structure (which can only
+            // overcount), except that a quote on it may be literal text.
+            bool maybeContinuation = plainOpenAtEol_ && indent > plainLineIndent_;
+            if (maybeContinuation) {
                 std::string_view rest = t_.substr(content, end - content);
                 if (rest.find_first_of("\"'[]{}") != std::string_view::npos)
                     ambiguous_ = true;
+            }
+            if (plainOpenAtEol_ && indent > plainScalarCol_) {
                 pos_ = end + 1;
                 return;
             }
-            while (!stack_.empty() && stack_.back().indent >= indent)
+            singleLineQuotes_ = maybeContinuation;
+            bool dashLine = t_[content] == '-' &&
+                            (content + 1 >= end || isBlank(t_[content + 1]) || t_[content + 1] == '\r');
+            while (!stack_.empty() && stack_.back().indent >= indent &&
+                   !(dashLine && stack_.back().openKeyCol == indent))
                 stack_.pop_back();
             if (indent == 0 && isDocumentMarker(content, end)) {
                 stack_.clear();
@@ -113,8 +131,9 @@ private:
         plainOpenAtEol_ = false;
         std::size_t base = stack_.empty() ? 0 : stack_.back().depth;
         std::size_t lineIndicators = scanTokens(content, end, base, indent);
+        singleLineQuotes_ = false;
         if (flow_ == 0)
-            stack_.push_back({indent, base + 1 + lineIndicators});
+            stack_.push_back({indent, base + 1 + lineIndicators, lineOpenKeyCol_});
         maxBlockDepth_ = std::max(maxBlockDepth_, base + 1 + lineIndicators);
     }
 
@@ -133,6 +152,16 @@ private:
         std::size_t indicators = 0;
         bool tokenStart = true;  // a node may start here
         bool inPlain = false;
+        std::size_t lineStart = p - indent;
+        std::size_t lastTokenCol = std::string_view::npos, openKeyCol = std::string_view::npos;
+        // The column where the node after the last indicator starts (its anchor or tag included).
+        auto tokenAt = [&](std::size_t at) {
+            if (lastTokenCol == std::string_view::npos)
+                lastTokenCol = at - lineStart;
+            openKeyCol = std::string_view::npos;
+        };
+        lineOpenKeyCol_ = std::string_view::npos;
+        std::size_t plainStart = p;
         auto depthHere = [&] { return base + 1 + indicators + flow_; };
         note(depthHere());
         while (p < end) {
@@ -154,13 +183,31 @@ private:
             }
             if (isBlank(c)) { ++p; continue; }
             if (tokenStart && (c == '"' || c == '\'')) {
+                tokenAt(p);
+                std::size_t from = p;
                 p = skipQuoted(p, end);
+                if (singleLineQuotes_ && (p == std::string_view::npos || p > end)) {
+                    // Perhaps not a quote at all: read on as if it were plain text. If it was a
+                    // quote, what follows is scanned as structure, which can only overcount.
+                    ambiguous_ = true;
+                    plainStart = from;
+                    p = from + 1;
+                    tokenStart = false;
+                    inPlain = true;
+                    continue;
+                }
                 if (p == std::string_view::npos) { pos_ = t_.size(); return indicators; }
+                if (p > end) {  // a multi-line quoted scalar: columns now count from its last line
+                    lineStart = t_.rfind('\n', p - 1) + 1;
+                    if (lineStart <= from) lineStart = from;
+                    lastTokenCol = std::string_view::npos;
+                }
                 end = lineEnd(p);
                 tokenStart = false;
                 continue;
             }
             if (c == '[' || c == '{') {
+                tokenAt(p);
                 ++flow_;
                 note(depthHere());
                 tokenStart = true;
@@ -179,6 +226,12 @@ private:
                 if (flow_ == 0) {
                     ++indicators;
                     note(depthHere());
+                    if (c == ':') {
+                        openKeyCol = lastTokenCol != std::string_view::npos ? lastTokenCol : p - lineStart;
+                        lastTokenCol = std::string_view::npos;
+                    } else {
+                        openKeyCol = lastTokenCol = std::string_view::npos;
+                    }
                 }
                 tokenStart = true;
                 ++p;
@@ -186,11 +239,13 @@ private:
             }
             if (c == ':' && flow_ > 0 && isFlowIndicator(next)) { tokenStart = true; ++p; continue; }
             if (tokenStart && (c == '&' || c == '!')) {  // anchor or tag: the node is still to come
+                tokenAt(p);
                 while (p < end && !isBlank(t_[p]) && !(flow_ > 0 && isFlowIndicator(t_[p])))
                     ++p;
                 continue;
             }
             if (tokenStart && flow_ == 0 && (c == '|' || c == '>')) {
+                openKeyCol = std::string_view::npos;
                 startBlockScalar(p + 1, end, indent);
                 break;
             }
@@ -198,12 +253,17 @@ private:
             // context, a flow indicator.
             tokenStart = false;
             inPlain = true;
+            tokenAt(p);
+            plainStart = p;
             ++p;
         }
         if (inPlain) {
             plainOpenAtEol_ = true;
             plainLineIndent_ = indent;
+            plainScalarCol_ = plainStart - lineStart;
         }
+        if (flow_ == 0)
+            lineOpenKeyCol_ = openKeyCol;
         pos_ = end + 1;
         return indicators;
     }
@@ -241,7 +301,7 @@ private:
 
 std::size_t yamlNestingBound(std::string_view text)
 {
-    return DepthScanner(text).run();
+    return std::max<std::size_t>(1, DepthScanner(text).run());  // even "" loads as one node
 }
 
 } // namespace imprint

@@ -3,6 +3,7 @@
 // command line (h=, i=) win over the seed's meta-data, as in cloud-init.
 
 #include "providers/nocloud.hh"
+#include "agent/http.hh"
 #include "agent/detect.hh"
 #include "agent/documents.hh"
 #include "agent/error.hh"
@@ -133,7 +134,7 @@ std::optional<std::string> labelledDevice(const Host & host)
 {
     for (const char * label : kLabels) {
         std::string dev = std::string("/dev/disk/by-label/") + label;
-        if (host.exists(dev))
+        if (host.hasEntry(dev))
             return dev;
     }
     return std::nullopt;
@@ -212,10 +213,29 @@ private:
         throw Error(where + ": unsupported seedfrom URL '" + url + "' (file://, http:// or https://)");
     }
 
-    SourceData fetchSeedOverHttp(const FetchContext &, const std::string & url, const std::string & where,
-                                 const std::map<std::string, std::string> &) const
+    // seedfrom over http(s): BASE/meta-data (required) and BASE/user-data, under the one HTTP
+    // policy (agent/http.hh): an IP-literal host, no proxy, bounded retries and deadline.
+    SourceData fetchSeedOverHttp(const FetchContext & ctx, const std::string & url, const std::string & where,
+                                 const std::map<std::string, std::string> & selector) const
     {
-        throw Error(where + ": seedfrom " + url + " needs HTTP support, which this build does not have yet");
+        if (!ctx.http)
+            throw Error(where + ": seedfrom " + url + " needs the network, which may not be used here");
+        std::string base = url.back() == '/' ? url : url + "/";
+        return withContext("while reading the NoCloud seed " + url + " (" + where + ")", [&] {
+            Seed seed;
+            seed.metaDataOrigin = base + "meta-data";
+            seed.userDataOrigin = base + "user-data";
+            auto md = ctx.http->get(seed.metaDataOrigin);
+            if (!md)
+                throw Error(seed.metaDataOrigin + ": not found (HTTP 404; a NoCloud seed needs meta-data)");
+            json parsed = parseYamlOrJson(*md, seed.metaDataOrigin);
+            if (!parsed.is_null() && !parsed.is_object())
+                throw Error(seed.metaDataOrigin + ": meta-data must be a mapping");
+            if (parsed.is_object())
+                seed.metaData = parsed;
+            seed.userData = ctx.http->get(seed.userDataOrigin);
+            return fromSeed(std::move(seed), base, selector);
+        });
     }
 
     SourceData fromSeed(Seed seed, const std::string & where, const std::map<std::string, std::string> & selector) const

@@ -24,7 +24,10 @@ test_packages=(
   libcpp-httplib-dev
   nix-bin
   dbus-daemon
+  systemd
   python3
+  strace
+  util-linux
 )
 
 # Tools the system tests (tests/system/) use on the host to build and boot their guests.

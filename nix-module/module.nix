@@ -1,0 +1,466 @@
+# services.imprint: one golden image, many hosts.
+#
+# imprint runs at boot inside every copy of the image, finds out who the machine is (seed
+# media, the Kubernetes downward API, a cloud metadata server), writes that down as a small
+# NixOS module (the overlay), sets the hostname live, and rebuilds the system with the overlay.
+#
+# How the overlay reaches the evaluation (rebuild.mode; the README explains the trade-offs):
+#   wrapper  the image is a flake: imprint keeps a writable flake in /var/lib/imprint/flake whose
+#            nixosConfigurations.<attribute> is the image's configuration (pinned by store path)
+#            extended with ./host.nix. Pure evaluation, offline, works whatever /etc/nixos is.
+#   flake    rebuild from a flake you maintain; it must import the overlay itself.
+#   classic  /etc/nixos/configuration.nix with <nixpkgs>: this module imports the overlay
+#            (/var/lib/imprint/host.nix) when the evaluation is impure and the file exists.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+
+let
+  inherit (lib)
+    mkOption
+    mkEnableOption
+    mkIf
+    mkMerge
+    mkDefault
+    types
+    literalExpression
+    ;
+
+  cfg = config.services.imprint;
+  rb = cfg.rebuild;
+
+  settingsFormat = pkgs.formats.yaml { };
+
+  stateDir = "/var/lib/imprint";
+  wrapperDir = "${stateDir}/flake";
+  classicOverlayPath = "${stateDir}/host.nix";
+
+  # A flake (`self`, an input) or a path -> a flake reference pinned to the store; a string is
+  # taken as a reference as it is (it may then be mutable, e.g. git+file:///etc/nixos).
+  baseRef =
+    let
+      b = rb.flake.base;
+    in
+    if builtins.isString b then
+      b
+    else
+      "path:${if builtins.isAttrs b then b.outPath else b}";
+
+  # Every input of a flake, transitively, deduplicated by store path: what pure evaluation of
+  # the image's configuration reads. Kept in the system closure so it never has to be fetched.
+  flakeInputSources =
+    flake:
+    let
+      go =
+        seen: f:
+        let
+          inputs = builtins.attrValues (f.inputs or { });
+          step =
+            acc: i:
+            let
+              p = i.outPath or null;
+            in
+            if p == null || builtins.elem p acc then acc else go (acc ++ [ p ]) i;
+        in
+        builtins.foldl' step seen inputs;
+    in
+    go [ ] flake;
+
+  keptInputs = lib.optionals (
+    rb.mode == "wrapper" && rb.flake.keepInputs && builtins.isAttrs rb.flake.base
+  ) ([ rb.flake.base.outPath ] ++ flakeInputSources rb.flake.base);
+
+  nixosRebuild = config.system.build.nixos-rebuild or pkgs.nixos-rebuild;
+
+  memoryNote = "Evaluating a NixOS system needs about 0.6-1.1 GB of memory; on smaller instances `nixos-rebuild` is killed by the OOM killer. Set services.imprint.rebuild.enable = false there (the hostname is still applied live) and switch to a toplevel built elsewhere, see the README.";
+in
+{
+  imports = [ (import ./classic-overlay.nix classicOverlayPath) ];
+
+  options.services.imprint = {
+    enable = mkEnableOption "imprint, which gives each copy of a golden image its own identity at boot";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.callPackage ./package.nix { };
+      defaultText = literalExpression "pkgs.callPackage ./package.nix { }";
+      description = "The imprint package.";
+    };
+
+    sources = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [
+        "nocloud"
+        "configdrive"
+        "ec2"
+      ];
+      description = ''
+        The sources detection considers, in this order. Empty means every known source in
+        imprint's documented default order. Rendered to `sources`.
+      '';
+    };
+
+    endpoints = mkOption {
+      type = types.attrsOf types.str;
+      default = { };
+      example = {
+        openstack = "http://169.254.169.254";
+      };
+      description = "Base URL of a metadata server, per source name. Rendered to `endpoints`.";
+    };
+
+    overlay = {
+      priority = mkOption {
+        type = types.ints.between 1 1500;
+        default = 90;
+        description = ''
+          The overlay defines every option it sets with `lib.mkOverride <priority>`. The default
+          90 beats plain definitions of image modules (100, e.g. `fileSystems."/".device` of
+          nixos-generators' qcow format) without a conflict, and still loses to a deliberate
+          `lib.mkForce` (50) in your own configuration. Rendered to `overlay.priority`.
+        '';
+      };
+
+      path = mkOption {
+        type = types.str;
+        default = if rb.mode == "wrapper" then "${wrapperDir}/host.nix" else classicOverlayPath;
+        defaultText = literalExpression ''if rebuild.mode == "wrapper" then "${wrapperDir}/host.nix" else "${classicOverlayPath}"'';
+        description = ''
+          Where imprint writes the overlay module. In `wrapper` mode it lives inside the wrapper
+          flake; in `classic` mode this module reads it from ${classicOverlayPath}; in `flake`
+          mode your flake must import it from here. Rendered to `overlay.path`.
+        '';
+      };
+    };
+
+    rebuild = {
+      enable = mkOption {
+        type = types.bool;
+        default = true;
+        description = ''
+          Whether imprint runs `nixos-rebuild` after writing a changed overlay. Without it the
+          hostname is still applied live and the overlay is picked up by the next rebuild.
+          ${memoryNote}
+        '';
+      };
+
+      action = mkOption {
+        type = types.enum [
+          "switch"
+          "boot"
+          "test"
+          "dry-activate"
+        ];
+        default = "switch";
+        description = "The `nixos-rebuild` action. Rendered to `rebuild.action`.";
+      };
+
+      mode = mkOption {
+        type = types.enum [
+          "wrapper"
+          "flake"
+          "classic"
+        ];
+        default =
+          if rb.flake.base != null then
+            "wrapper"
+          else if rb.flake.ref != null then
+            "flake"
+          else
+            "classic";
+        defaultText = literalExpression ''"wrapper" if rebuild.flake.base is set, "flake" if rebuild.flake.ref is set, else "classic"'';
+        description = ''
+          How the overlay gets into the evaluation of the rebuild.
+          `wrapper`: imprint keeps a flake in ${wrapperDir} whose output is
+          `base.nixosConfigurations.<attribute>.extendModules { modules = [ ./host.nix ]; }`,
+          with `base` pinned to `rebuild.flake.base`; the rebuild is
+          `nixos-rebuild <action> --flake path:${wrapperDir}#<attribute>`. Works with pure
+          evaluation, a read-only /etc/nixos, /etc/nixos as a git repository, and offline.
+          `flake`: `nixos-rebuild <action> --flake <ref>#<attribute>`; the flake must import
+          `overlay.path` itself.
+          `classic`: `nixos-rebuild <action>` on /etc/nixos/configuration.nix; this module
+          imports ${classicOverlayPath} when it exists (impure evaluation only).
+        '';
+      };
+
+      flake = {
+        base = mkOption {
+          type = types.nullOr types.raw;
+          default = null;
+          example = literalExpression "self";
+          description = ''
+            The image's own flake, usually `self` (or a path or a locked flake reference string).
+            Setting it selects `wrapper` mode: the wrapper flake extends
+            `nixosConfigurations.<attribute>` of this flake, pinned by its store path.
+          '';
+        };
+
+        attribute = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "generic";
+          description = ''
+            The name of this configuration in `nixosConfigurations` of the flake. Always passed
+            explicitly: `nixos-rebuild --flake` would otherwise pick the new hostname. The
+            wrapper flake also exposes the configuration under the machine's hostname, so a
+            plain `nixos-rebuild switch --flake path:${wrapperDir}` works for admins.
+          '';
+        };
+
+        ref = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "path:/etc/nixos";
+          description = ''
+            `flake` mode: rebuild from this flake reference. Your flake must import
+            `overlay.path` (for instance with the overlay inside a plain, non-git flake
+            directory). Prefer `base` and the wrapper.
+          '';
+        };
+
+        keepInputs = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            In `wrapper` mode with a flake as `base`: keep the source of the base flake and of
+            every input, transitively, in the system closure (`system.extraDependencies`), so
+            that the in-guest evaluation never fetches. Costs the size of the inputs' sources
+            (mostly nixpkgs).
+          '';
+        };
+      };
+
+      offline = mkOption {
+        type = types.bool;
+        default = false;
+        description = ''
+          The copies have no network (or must not use it): the rebuild passes
+          `--option substitute false`, so anything missing from the store fails fast instead of
+          timing out on a cache. Rendered to `rebuild.offline`. See `buildDependencies`.
+        '';
+      };
+
+      buildDependencies = mkOption {
+        type = types.enum [
+          "none"
+          "host-change"
+          "all"
+        ];
+        default = "none";
+        description = ''
+          What the image carries to build the derivations an identity change rebuilds, without
+          a binary cache. `host-change`: the builders of /etc, of generated text files and of
+          the toplevel (stdenvNoCC), enough for a new hostname, domain, keys or time zone.
+          A new root device also rebuilds the initrd, which needs more: use `all`.
+          `all`: `system.includeBuildDependencies` (a minimal system grows from about 670 MiB
+          to about 13.5 GiB).
+        '';
+      };
+
+      extraArgs = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [
+          "--option"
+          "flake-registry"
+          ""
+        ];
+        description = "Extra arguments appended to `nixos-rebuild`. Rendered to `rebuild.extra_args`.";
+      };
+
+      minMemoryMiB = mkOption {
+        type = types.ints.between 0 1048576;
+        default = 1024;
+        description = ''
+          Before it starts the rebuild, imprint checks that MemAvailable + SwapFree
+          (/proc/meminfo) is at least this many MiB. Below it imprint skips the rebuild and says
+          so in the journal, instead of `nixos-rebuild` being OOM-killed half-way; the hostname
+          is still applied live. 0 disables the check. Rendered to `rebuild.min_memory_mb`.
+          ${memoryNote}
+        '';
+      };
+    };
+
+    kubernetes = {
+      podinfoDir = mkOption {
+        type = types.str;
+        default = "/etc/podinfo";
+        description = "Where the downward API volume is mounted. Rendered to `kubernetes.podinfo_dir`.";
+      };
+      factsAllow = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [
+          "app.kubernetes.io/*"
+          "topology.kubernetes.io/zone"
+        ];
+        description = ''
+          Globs of pod annotation keys that become `services.imprint.facts.annotations`
+          (`*` matches `/`). Empty: every annotation. Annotations matching `factsDeny` never do;
+          pod labels always become `facts.labels`. Rendered to `kubernetes.facts_allow`.
+        '';
+      };
+      factsDeny = mkOption {
+        type = types.nullOr (types.listOf types.str);
+        default = null;
+        example = [
+          "*token*"
+          "*secret*"
+        ];
+        description = ''
+          Globs of annotation (and downward-API file) names never made facts, case-insensitive;
+          they win over `factsAllow`. The overlay lands in the world-readable Nix store. `null`:
+          imprint's built-in list (names that look like secrets, the last-applied manifest); a
+          list replaces it. Rendered to `kubernetes.facts_deny` when set.
+        '';
+      };
+      settleMs = mkOption {
+        type = types.ints.between 0 60000;
+        default = 1000;
+        description = ''
+          Before reading the volume, imprint waits until kubelet's `..data` has not changed for
+          this many milliseconds, so a burst of updates is read once. Rendered to
+          `kubernetes.settle_ms`.
+        '';
+      };
+      env = mkOption {
+        type = types.attrsOf types.str;
+        default = {
+          node_name = "NODE_NAME";
+          pod_ip = "POD_IP";
+          host_ip = "HOST_IP";
+          service_account = "SERVICE_ACCOUNT";
+        };
+        example = {
+          node_name = "MY_NODE_NAME";
+        };
+        description = ''
+          `platform` fact -> environment variable the pod sets (fieldRef spec.nodeName, ...).
+          imprint merges it into its built-in map of the same default. The units pass these
+          variables, the default names and `KUBERNETES_SERVICE_HOST` on (`PassEnvironment=`).
+          Rendered to `kubernetes.env`.
+        '';
+      };
+    };
+
+    facts = mkOption {
+      type = types.attrsOf (types.attrsOf types.str);
+      default = { };
+      example = {
+        labels."app.kubernetes.io/name" = "web";
+        platform.region = "eu-central-1";
+      };
+      description = ''
+        What imprint learnt about this machine, set by the overlay (`labels`, `annotations`,
+        `platform`, ...). Read it from your own modules, e.g.
+        `config.services.imprint.facts.labels."app.kubernetes.io/name" or "default"`.
+      '';
+    };
+
+    settings = mkOption {
+      type = settingsFormat.type;
+      default = { };
+      example = {
+        http.deadline_ms = 10000;
+        preserve_hostname = true;
+      };
+      description = ''
+        imprint's configuration, rendered to /etc/imprint/imprint.yaml. The options above are
+        rendered into it with `mkDefault`, so a key set here wins over them. Unknown keys are
+        an error at start-up (imprint names the key). See the README for every key.
+      '';
+    };
+  };
+
+  config = mkIf cfg.enable (mkMerge [
+    {
+      services.imprint.settings = mkMerge [
+        {
+          overlay = {
+            path = mkDefault cfg.overlay.path;
+            priority = mkDefault cfg.overlay.priority;
+          };
+          rebuild = {
+            enable = mkDefault rb.enable;
+            command = mkDefault [ "${nixosRebuild}/bin/nixos-rebuild" ];
+            action = mkDefault rb.action;
+            offline = mkDefault rb.offline;
+            extra_args = mkDefault rb.extraArgs;
+            min_memory_mb = mkDefault rb.minMemoryMiB;
+          };
+          kubernetes = {
+            podinfo_dir = mkDefault cfg.kubernetes.podinfoDir;
+            facts_allow = mkDefault cfg.kubernetes.factsAllow;
+            settle_ms = mkDefault cfg.kubernetes.settleMs;
+            env = mkDefault cfg.kubernetes.env;
+          };
+        }
+        (mkIf (cfg.kubernetes.factsDeny != null) {
+          kubernetes.facts_deny = mkDefault cfg.kubernetes.factsDeny;
+        })
+        (mkIf (cfg.sources != [ ]) { sources = mkDefault cfg.sources; })
+        (mkIf (cfg.endpoints != { }) { endpoints = mkDefault cfg.endpoints; })
+        (mkIf (rb.mode == "wrapper") {
+          rebuild = {
+            flake = mkDefault "path:${wrapperDir}";
+            attribute = mkDefault rb.flake.attribute;
+            base = mkDefault baseRef;
+          };
+        })
+        (mkIf (rb.mode == "flake") {
+          rebuild = {
+            flake = mkDefault rb.flake.ref;
+            attribute = mkDefault rb.flake.attribute;
+          };
+        })
+      ];
+
+      assertions = [
+        {
+          assertion = rb.mode != "wrapper" || rb.flake.base != null;
+          message = "services.imprint.rebuild.mode = \"wrapper\" needs services.imprint.rebuild.flake.base (usually `self`).";
+        }
+        {
+          assertion = rb.mode != "flake" || rb.flake.ref != null;
+          message = "services.imprint.rebuild.mode = \"flake\" needs services.imprint.rebuild.flake.ref.";
+        }
+        {
+          assertion = rb.mode == "classic" || rb.flake.attribute != null;
+          message = "services.imprint.rebuild.flake.attribute must name this configuration in nixosConfigurations (for example \"generic\"): after imprint renames the machine, `nixos-rebuild --flake` would look for nixosConfigurations.<new hostname>.";
+        }
+        {
+          assertion = rb.mode != "wrapper" || lib.hasPrefix "${wrapperDir}/" cfg.overlay.path;
+          message = "services.imprint.overlay.path must lie inside ${wrapperDir} in wrapper mode: a flake can only read its own files.";
+        }
+      ];
+
+      warnings = lib.optional (cfg.overlay.priority <= 50 || cfg.overlay.priority >= 100) "services.imprint.overlay.priority = ${toString cfg.overlay.priority}: with 100 or more the image's plain definitions (fileSystems.\"/\".device) conflict with or beat the overlay; with 50 or less the overlay beats your own lib.mkForce.";
+
+      environment.etc."imprint/imprint.yaml".source = settingsFormat.generate "imprint.yaml" cfg.settings;
+      environment.systemPackages = [ cfg.package ];
+
+      systemd.tmpfiles.rules = [
+        "d ${stateDir} 0755 root root - -"
+      ] ++ lib.optional (rb.mode == "wrapper") "d ${wrapperDir} 0755 root root - -";
+
+      system.extraDependencies =
+        keptInputs
+        ++ lib.optionals (rb.buildDependencies == "host-change") [ pkgs.stdenvNoCC ];
+      system.includeBuildDependencies = mkIf (rb.buildDependencies == "all") true;
+    }
+
+    (import ./units.nix {
+      inherit
+        config
+        lib
+        pkgs
+        cfg
+        nixosRebuild
+        ;
+    })
+  ]);
+}

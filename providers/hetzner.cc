@@ -1,0 +1,82 @@
+// Hetzner Cloud: http://169.254.169.254/hetzner/v1/metadata (YAML: hostname, instance-id,
+// public-keys, region, availability-zone) and /hetzner/v1/userdata, which answers 204 (or an
+// empty body) when there is no user data.
+
+#include "agent/documents.hh"
+#include "agent/error.hh"
+#include "providers/metadata.hh"
+
+namespace imprint {
+
+namespace {
+
+class HetznerProvider : public Provider
+{
+public:
+    std::string name() const override { return "hetzner"; }
+    bool needsNetwork() const override { return true; }
+
+    std::optional<std::string> detect(const Host & host, const Config &) const override
+    {
+        return dmiEquals(host, "sys_vendor", {"Hetzner"});
+    }
+
+    SourceData fetch(const FetchContext & ctx) const override
+    {
+        auto & http = httpOf(ctx, name());
+        std::string base = baseUrl(ctx, "http://169.254.169.254");
+        std::string url = joinUrl(base, "/hetzner/v1/metadata");
+        auto doc = http.get(url);
+        if (!doc)
+            throw Error(url + ": not found (HTTP 404)");
+        SourceData d = parseHetznerMetadata(*doc, url);
+        d.source = name();
+        std::string udUrl = joinUrl(base, "/hetzner/v1/userdata");
+        if (auto ud = http.get(udUrl); ud && !ud->empty()) {
+            d.userData = std::move(*ud);
+            d.userDataOrigin = udUrl;
+        }
+        return d;
+    }
+};
+
+} // namespace
+
+SourceData parseHetznerMetadata(std::string_view text, const std::string & origin)
+{
+    auto j = parseYaml(text, origin);
+    if (!j.is_object())
+        throw Error(origin + ": expected a YAML mapping");
+    SourceData d;
+    d.origin = origin;
+    auto id = j.contains("instance-id") ? scalarText(j["instance-id"]) : std::nullopt;
+    if (!id || id->empty())
+        throw Error(origin + ": no 'instance-id'");
+    d.instanceId = *id;
+    if (auto h = j.contains("hostname") ? scalarText(j["hostname"]) : std::nullopt; h && !h->empty()) {
+        d.localHostname = *h;
+        d.localHostnameOrigin = "key 'hostname' in " + origin;
+    }
+    if (j.contains("public-keys")) {
+        const auto & keys = j["public-keys"];
+        if (keys.is_array()) {
+            for (const auto & k : keys)
+                if (auto s = scalarText(k))
+                    appendKeyLines(d.publicKeys, *s);
+        } else if (auto s = scalarText(keys)) {
+            appendKeyLines(d.publicKeys, *s);
+        }
+    }
+    d.publicKeysOrigin = "public-keys in " + origin;
+    for (auto [fact, key] : {std::pair{"region", "region"}, std::pair{"availability_zone", "availability-zone"}})
+        if (auto v = j.contains(key) ? scalarText(j[key]) : std::nullopt; v && !v->empty())
+            d.facts["platform"][fact] = *v;
+    return d;
+}
+
+std::unique_ptr<Provider> makeHetznerProvider()
+{
+    return std::make_unique<HetznerProvider>();
+}
+
+} // namespace imprint

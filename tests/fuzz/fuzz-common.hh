@@ -1,0 +1,30 @@
+#pragma once
+// Shared by the fuzz targets: the only exception a parser may throw on hostile input is
+// imprint::Error (a clear message, exit code 1). Anything else escaping — std::out_of_range,
+// nlohmann's type_error, a YAML::Exception — is a bug, and libFuzzer reports it as a crash.
+
+#include "agent/error.hh"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace imprint::fuzz {
+
+inline std::string_view asText(const std::uint8_t * data, std::size_t size)
+{
+    return {reinterpret_cast<const char *>(data), size};
+}
+
+template<typename F>
+bool expectOnlyError(F && f)
+{
+    try {
+        f();
+        return true;
+    } catch (const imprint::Error &) {
+        return false;
+    }
+}
+
+} // namespace imprint::fuzz

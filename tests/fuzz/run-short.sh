@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A short libFuzzer run of every fuzz target (ASan+UBSan), for CI. Each target starts from its
+# checked-in seeds (tests/fuzz/seeds/<target>/, which also hold every crash found and fixed) and
+# the fixtures of its format (tests/fixtures/), runs IMPRINT_FUZZ_SECONDS seconds (default 8),
+# and fails the script on any crash, leak, sanitizer report or timeout. Findings are kept in
+# $IMPRINT_ASAN_BUILD_DIR/fuzz/artifacts/.
+#   tests/fuzz/run-short.sh [TARGET...]       default: every target
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${IMPRINT_ASAN_BUILD_DIR:-$src/build-asan}
+seconds=${IMPRINT_FUZZ_SECONDS:-8}
+fixtures=$src/tests/fixtures
+
+# Fixtures that are seeds for each target (globs under tests/fixtures).
+declare -A seeds=(
+  [fuzz-yaml]="nocloud/*/meta-data nocloud/*/user-data nocloud/*/network-config hetzner/*/metadata incus/*/meta-data"
+  [fuzz-json]="*/*/*.json */*/openstack/*/*.json nocloud/json-kubevirt/meta-data"
+  [fuzz-user-data]="*/*/user-data */*/openstack/*/user_data azure/*/userData"
+  [fuzz-encoding]="nocloud/gzip/user-data azure/*/userData"
+  [fuzz-nocloud]=""
+  [fuzz-mountinfo]="mountinfo/*"
+  [fuzz-kubelet]="kubernetes/*/labels kubernetes/*/annotations kubernetes/*/*/labels kubernetes/*/*/annotations"
+  [fuzz-config]=""
+  [fuzz-detect]=""
+  [fuzz-render]=""
+  [fuzz-pipeline]=""
+  [fuzz-openstack]="*/*/openstack/*/meta_data.json"
+  [fuzz-ec2-keys]="ec2/*/public-keys"
+  [fuzz-gce-ssh-keys]="gce/*/*ssh-keys"
+  [fuzz-azure-instance]="azure/*/instance.json"
+  [fuzz-azure-goalstate]="azure/*/goalstate.xml"
+  [fuzz-digitalocean]="digitalocean/*/v1.json"
+  [fuzz-hetzner]="hetzner/*/metadata"
+  [fuzz-oracle]="oracle/*/instance.json"
+  [fuzz-incus]="incus/*/meta-data"
+)
+declare -A dicts=([fuzz-yaml]=yaml.dict [fuzz-user-data]=yaml.dict [fuzz-config]=yaml.dict
+  [fuzz-nocloud]=yaml.dict [fuzz-hetzner]=yaml.dict [fuzz-incus]=yaml.dict)
+
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  mapfile -t targets < <(printf '%s\n' "${!seeds[@]}" | sort)
+fi
+
+"$src/tests/fuzz/build.sh" "${targets[@]}"
+
+work=$build/fuzz
+mkdir -p "$work/artifacts"
+failed=()
+total_runs=0
+start=$SECONDS
+for t in "${targets[@]}"; do
+  [[ -v "seeds[$t]" ]] || { echo "run-short: unknown target $t" >&2; exit 2; }
+  corpus=$work/corpus/$t
+  seeddir=$work/seeds/$t
+  rm -rf "$seeddir"
+  mkdir -p "$corpus" "$seeddir"
+  (cd "$fixtures" && shopt -s nullglob && for g in ${seeds[$t]}; do
+     for f in $g; do [[ -f $f ]] && cp "$f" "$seeddir/${f//\//_}"; done
+   done)
+  dirs=("$corpus" "$seeddir")
+  [[ -d $src/tests/fuzz/seeds/$t ]] && dirs+=("$src/tests/fuzz/seeds/$t")
+  opts=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
+        -artifact_prefix="$work/artifacts/$t-" -print_final_stats=1)
+  [[ -n ${dicts[$t]:-} ]] && opts+=(-dict="$src/tests/fuzz/${dicts[$t]}")
+  log=$work/$t.log
+  if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+       "$build/tests/fuzz/$t" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+    total_runs=$((total_runs + ${runs:-0}))
+    printf 'fuzz %-22s ok   %9s execs  cov %s\n' "$t" "${runs:-?}" "${cov:-?}"
+  else
+    failed+=("$t")
+    printf 'fuzz %-22s FAILED (log: %s)\n' "$t" "$log"
+    grep -E 'ERROR|SUMMARY|Test unit written|runtime error|property violated|said' "$log" | head -20 || true
+  fi
+done
+passed=$(( ${#targets[@]} - ${#failed[@]} ))
+echo "fuzz: ${#targets[@]} targets, $total_runs executions in $((SECONDS - start)) s"
+echo "${passed} passed, ${#failed[@]} failed"
+((${#failed[@]} == 0))

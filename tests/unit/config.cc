@@ -1,0 +1,53 @@
+#include "agent/config.hh"
+#include "agent/error.hh"
+#include "agent/rebuild.hh"
+
+#include <gtest/gtest.h>
+
+using namespace imprint;
+
+TEST(Config, EmptyMeansDefaults)
+{
+    Config c = parseConfig("", "imprint.yaml");
+    EXPECT_EQ(c.overlayPath, "/var/lib/imprint/host.nix");
+    EXPECT_EQ(c.overlayPriority, 90);
+    EXPECT_EQ(rebuildArgv(c.rebuild), (std::vector<std::string>{"nixos-rebuild", "switch"}));
+}
+
+TEST(Config, FlakeRebuildIsExplicitAboutTheAttribute)
+{
+    Config c = parseConfig(R"(
+rebuild:
+  flake: /var/lib/imprint/flake
+  attribute: generic
+  offline: true
+  action: boot
+overlay:
+  priority: 80
+)", "imprint.yaml");
+    EXPECT_EQ(c.overlayPriority, 80);
+    EXPECT_EQ(rebuildArgv(c.rebuild), (std::vector<std::string>{"nixos-rebuild", "boot", "--flake", "/var/lib/imprint/flake#generic",
+                                                                 "--option", "substitute", "false"}));
+}
+
+TEST(Config, ErrorsNameTheKey)
+{
+    auto expectError = [](const std::string & yaml, const std::string & needle) {
+        try {
+            parseConfig(yaml, "/etc/imprint/imprint.yaml");
+            ADD_FAILURE() << "no error for " << yaml;
+        } catch (const UsageError & e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("/etc/imprint/imprint.yaml"), std::string::npos) << e.what();
+            EXPECT_EQ(e.exitCode(), ExitCode::Usage);
+        }
+    };
+    expectError("overlay:\n  priority: high\n", "overlay.priority");
+    expectError("overlay:\n  priorty: 80\n", "overlay.priorty");
+    expectError("rebuild:\n  action: reboot\n", "rebuild.action");
+    expectError("rebuild:\n  flake: /etc/nixos\n", "rebuild.attribute");
+    expectError("http:\n  retries: -1\n", "http.retries");
+    expectError("typo_key: 1\n", "typo_key");
+    expectError("state_dir: relative/path\n", "absolute");
+    expectError("a: [", "invalid YAML");
+}
