@@ -1,4 +1,5 @@
 #include "agent/instance.hh"
+#include "agent/documents.hh"
 
 #include <algorithm>
 #include <array>
@@ -116,6 +117,10 @@ bool isValidSshPublicKey(std::string_view key)
         "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
         "ssh-rsa-cert-v01@openssh.com", "ssh-ed25519-cert-v01@openssh.com"};
     if (key.size() > 16384 || key.find_first_of("\r\n") != std::string_view::npos)
+        return false;
+    // The comment and options are free text, but the key goes into instance.json (JSON needs
+    // UTF-8) and the overlay (Nix strings hold no NUL): found by fuzz-pipeline.
+    if (key.find('\0') != std::string_view::npos || !isValidUtf8(key))
         return false;
     // OpenSSH allows options before the type ("from=... ssh-ed25519 AAAA..."): find the type token.
     std::size_t pos = 0;

@@ -199,8 +199,12 @@ int main(int argc, char ** argv)
         if (!endpoint.empty())
             rt.endpoint = endpoint;
         // Creating the client opens nothing; only a metadata-server source's fetch sends a request.
-        auto http = makeHttpClient(config.http);
-        rt.http = http.get();
+        // detect and status never use the network: they do not even set the client up.
+        std::unique_ptr<HttpClient> http;
+        if (!*detectCmd && !*statusCmd) {
+            http = makeHttpClient(config.http);
+            rt.http = http.get();
+        }
         // Only a run on the real machine touches its live host name; --root means a fake machine.
         if (host.isRealRoot())
             rt.hostname = hostnameSetter.get();

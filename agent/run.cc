@@ -124,13 +124,11 @@ void reportReadyIfAzure(const Runtime & rt, const std::string & source)
 
 } // namespace
 
-RunReport runImprint(const Runtime & rt, const RunOptions & opt)
+namespace {
+
+RunReport runOnce(const Runtime & rt, const RunOptions & opt)
 {
     const Config & config = rt.config;
-    std::optional<RunLock> lock;
-    if (!opt.dryRun)
-        lock.emplace(rt.host.path(config.lockPath().string()), config.lockTimeout, rt.clock);
-
     Fetched f = fetchAndNormalize(rt);
     const InstanceData & in = f.normalized.instance;
     RunReport report;
@@ -251,6 +249,32 @@ RunReport runImprint(const Runtime & rt, const RunOptions & opt)
     state.reason = "rebuild failed: " + outcome.reason;
     committer.writeState(state);
     throw Error("the rebuild failed (" + outcome.reason + "); the previous overlay was put back");
+}
+
+} // namespace
+
+RunReport runImprint(const Runtime & rt, const RunOptions & opt)
+{
+    std::optional<RunLock> lock;
+    if (!opt.dryRun)
+        lock.emplace(rt.host.path(rt.config.lockPath().string()), rt.config.lockTimeout, rt.clock);
+    RunReport report = runOnce(rt, opt);
+    // A local source can change while the rebuild runs (kubelet republishing labels), and a path
+    // unit does not fire again for changes made while its service runs: look once more, so a
+    // burst of changes still ends in the system matching the latest one.
+    for (int pass = 1; pass < 3 && report.result == "applied" && !opt.dryRun; ++pass) {
+        const Provider * provider = findProvider(report.source);
+        if (!provider || !provider->changesWhileRunning())
+            break;
+        RunOptions again = opt;
+        again.force = false;
+        RunReport next = runOnce(rt, again);
+        if (next.result == "unchanged")
+            break;
+        spdlog::info("the source changed during the run; applied again");
+        report = next;
+    }
+    return report;
 }
 
 } // namespace imprint

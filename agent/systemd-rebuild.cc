@@ -4,6 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <thread>
+
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -143,11 +146,26 @@ void waitForPreviousRebuild(bus::Bus & bus, JobWatch & watch, const std::string 
                 + ") is still running; not starting another one");
         spdlog::info("the previous rebuild ended ({}); starting this run's rebuild", *result);
     }
-    // A failed unit that was not collected yet would make StartTransientUnit fail with UnitExists.
-    if (auto again = unitPath(bus, unit)) {
+    // A finished transient unit stays loaded until the manager collects it (seconds on systemd
+    // 252, seen in the system tests), and StartTransientUnit fails with UnitExists meanwhile:
+    // reset a failed one and wait, bounded, for the manager to let go of it.
+    const auto collectDeadline = std::min(deadline, SteadyClock::now() + std::chrono::seconds(30));
+    for (;;) {
+        auto again = unitPath(bus, unit);
+        if (!again)
+            return;
+        // A unit somebody merely asked about (`systemctl status`) is loaded as not-found: that
+        // one StartTransientUnit replaces without complaint.
+        if (bus.getPropertyString(kSystemd, again->c_str(), "org.freedesktop.systemd1.Unit", "LoadState") != "loaded")
+            return;
         auto state = bus.getPropertyString(kSystemd, again->c_str(), "org.freedesktop.systemd1.Unit", "ActiveState");
         if (state == "failed")
             callWithUnit(bus, "ResetFailedUnit", unit);
+        else if (state != "inactive")
+            return;  // running again or changing state: StartTransientUnit will say so clearly
+        if (SteadyClock::now() >= collectDeadline)
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
 }
 

@@ -10,6 +10,7 @@
 #include "agent/documents.hh"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 namespace imprint {
@@ -32,17 +33,22 @@ bool isFlowIndicator(char c) { return c == ',' || c == '[' || c == ']' || c == '
 class DepthScanner
 {
 public:
-    // yaml-cpp's input stream uses the byte 0x04 as its end-of-stream marker: it reads nothing
-    // past the first one, so neither does the bound.
-    explicit DepthScanner(std::string_view text) : t_(text.substr(0, text.find('\x04'))) {}
+    explicit DepthScanner(std::string_view text) : t_(text) {}
 
     std::size_t run()
     {
         while (pos_ < t_.size())
             scanLine();
         if (ambiguous_) {
-            std::size_t openers = std::count(t_.begin(), t_.end(), '[') + std::count(t_.begin(), t_.end(), '{');
-            max_ = std::max(max_, maxBlockDepth_ + openers);
+            // Every opener, and every ':' that a naive bracket count puts inside a flow
+            // collection, as if a misread quote had hidden them all.
+            std::size_t openers = 0, colons = 0, naive = 0;
+            for (char c : t_) {
+                if (c == '[' || c == '{') { ++openers; ++naive; }
+                else if ((c == ']' || c == '}') && naive > 0) --naive;
+                else if (c == ':' && naive > 0) ++colons;
+            }
+            max_ = std::max(max_, maxBlockDepth_ + openers + colons);
         }
         return max_;
     }
@@ -52,6 +58,16 @@ private:
     std::size_t pos_ = 0;
     std::vector<IndentLevel> stack_;
     std::size_t flow_ = 0;
+    // In flow context every ':' (and '? ') can open a map of its own: "[a: b]" is a sequence of
+    // a one-pair map, "{: : : a}" nests three maps without a bracket. Counted per open flow
+    // collection until the entry ends at ',' (each ':' counted, which can only overcount).
+    std::vector<std::size_t> flowColons_;
+    std::size_t flowExtra_ = 0;  // the sum of flowColons_
+    // The deepest point since the last block indicator: a ':' makes all of it a mapping key, one
+    // level deeper than it looked ("[ c ]: x" nests c three levels down; found by fuzz-yaml).
+    std::size_t sinceIndicator_ = 0;
+    // The same inside each open flow collection, since its current entry began: "[[a]: b]".
+    std::vector<std::size_t> flowSince_;
     std::size_t max_ = 0;
     std::size_t maxBlockDepth_ = 0;
     bool ambiguous_ = false;
@@ -70,7 +86,13 @@ private:
         return nl == std::string_view::npos ? t_.size() : nl;
     }
 
-    void note(std::size_t depth) { max_ = std::max(max_, depth); }
+    void note(std::size_t depth)
+    {
+        max_ = std::max(max_, depth);
+        sinceIndicator_ = std::max(sinceIndicator_, depth);
+        if (!flowSince_.empty())
+            flowSince_.back() = std::max(flowSince_.back(), depth);
+    }
 
     void scanLine()
     {
@@ -116,7 +138,9 @@ private:
                 return;
             }
             singleLineQuotes_ = maybeContinuation;
-            bool dashLine = t_[content] == '-' &&
+            // yaml-cpp also nests a ": value" or "? key" line at that column under the open key
+            // (found by fuzz-yaml: "a: \n: v" builds three levels), so those stay nested too.
+            bool dashLine = (t_[content] == '-' || t_[content] == ':' || t_[content] == '?') &&
                             (content + 1 >= end || isBlank(t_[content + 1]) || t_[content + 1] == '\r');
             while (!stack_.empty() && stack_.back().indent >= indent &&
                    !(dashLine && stack_.back().openKeyCol == indent))
@@ -129,6 +153,8 @@ private:
             ambiguous_ = true;  // a flow plain scalar may continue on this line
         }
         plainOpenAtEol_ = false;
+        if (flow_ == 0)
+            sinceIndicator_ = 0;
         std::size_t base = stack_.empty() ? 0 : stack_.back().depth;
         std::size_t lineIndicators = scanTokens(content, end, base, indent);
         singleLineQuotes_ = false;
@@ -162,7 +188,7 @@ private:
         };
         lineOpenKeyCol_ = std::string_view::npos;
         std::size_t plainStart = p;
-        auto depthHere = [&] { return base + 1 + indicators + flow_; };
+        auto depthHere = [&] { return base + 1 + indicators + flow_ + flowExtra_; };
         note(depthHere());
         while (p < end) {
             char c = t_[p];
@@ -171,6 +197,13 @@ private:
             if (c == '\r') { ++p; continue; }
             if (c == '#' && (p == 0 || isBlank(t_[p - 1]) || t_[p - 1] == '\n'))
                 break;
+            if (flow_ > 0 && (c == ':' || (c == '?' && nextEnds))) {
+                std::size_t keyDepth = c == ':' ? flowSince_.back() + 1 : 0;
+                ++flowColons_.back();
+                ++flowExtra_;
+                note(depthHere());
+                note(keyDepth);
+            }
             if (inPlain) {
                 if (c == ':' && (nextEnds || (flow_ > 0 && isFlowIndicator(next)))) {
                     inPlain = false;
@@ -209,23 +242,41 @@ private:
             if (c == '[' || c == '{') {
                 tokenAt(p);
                 ++flow_;
+                flowColons_.push_back(0);
+                flowSince_.push_back(0);
                 note(depthHere());
                 tokenStart = true;
                 ++p;
                 continue;
             }
             if (c == ']' || c == '}') {
-                if (flow_ > 0)
+                if (flow_ > 0) {
                     --flow_;
+                    flowExtra_ -= flowColons_.back();
+                    flowColons_.pop_back();
+                    std::size_t inner = flowSince_.back();
+                    flowSince_.pop_back();
+                    note(inner);  // the closed collection is part of the enclosing entry
+                }
                 tokenStart = false;
                 ++p;
                 continue;
             }
-            if (c == ',' && flow_ > 0) { tokenStart = true; ++p; continue; }
+            if (c == ',' && flow_ > 0) {
+                flowExtra_ -= flowColons_.back();
+                flowColons_.back() = 0;
+                flowSince_.back() = 0;
+                tokenStart = true;
+                ++p;
+                continue;
+            }
             if ((c == '-' || c == '?' || c == ':') && nextEnds) {
                 if (flow_ == 0) {
+                    std::size_t keyDepth = c == ':' ? sinceIndicator_ + 1 : 0;
+                    sinceIndicator_ = 0;
                     ++indicators;
                     note(depthHere());
+                    note(keyDepth);
                     if (c == ':') {
                         openKeyCol = lastTokenCol != std::string_view::npos ? lastTokenCol : p - lineStart;
                         lastTokenCol = std::string_view::npos;
@@ -301,6 +352,11 @@ private:
 
 std::size_t yamlNestingBound(std::string_view text)
 {
+    // yaml-cpp's input stream uses the byte 0x04 as its end-of-stream marker, which some of its
+    // rules match as a line break and others do not: no column arithmetic can follow that.
+    // parseYaml() refuses control characters before it asks for the bound; this is the backstop.
+    if (text.find('\x04') != std::string_view::npos)
+        return std::numeric_limits<std::size_t>::max();
     return std::max<std::size_t>(1, DepthScanner(text).run());  // even "" loads as one node
 }
 

@@ -86,11 +86,13 @@ mkMerge [
       documentation = [ "https://github.com/imprint-nixos/imprint" ];
       description = "imprint: host identity from local seed media (before the network)";
       wantedBy = [ "multi-user.target" ];
-      wants = [ "network-pre.target" ];
+      # Seed media must be known to udev before imprint looks for their by-label links.
+      wants = [ "network-pre.target" "systemd-udev-settle.service" ];
       after = [
         "local-fs.target"
         "systemd-remount-fs.service"
         "systemd-journald.socket"
+        "systemd-udev-settle.service"
       ];
       before = [
         "network-pre.target"
@@ -140,6 +142,8 @@ mkMerge [
         NotifyAccess = "main";
         RemainAfterExit = true;
         ExecStart = "${imprint} run";
+        # 3: no source identified (a bare boot of the golden image): nothing to do.
+        SuccessExitStatus = 3;
         # Bounds the way to READY; the rebuild has its own bound (rebuild.timeout_ms).
         TimeoutStartSec = "5min";
         StandardOutput = "journal";
@@ -167,11 +171,12 @@ mkMerge [
     systemd.services.imprint-kubernetes = lib.recursiveUpdate runsImprint {
       documentation = [ "https://github.com/imprint-nixos/imprint" ];
       description = "Imprint: re-run after a change of the Kubernetes downward API";
-      # Waits for the boot run and a running rebuild instead of racing them for imprint's lock.
+      # Waits for the boot run instead of racing it for imprint's lock. Not ordered after the
+      # transient imprint-rebuild.service: that dependency would keep the finished unit loaded and
+      # the next StartTransientUnit would fail with UnitExists. imprint waits for a running one.
       after = [
         "imprint-local.service"
         "imprint.service"
-        "imprint-rebuild.service"
       ];
       path = rebuildPath;
       serviceConfig = {

@@ -156,6 +156,7 @@ public:
     explicit KubernetesProvider(EnvLookup env) : env_(std::move(env)) {}
 
     std::string name() const override { return "kubernetes"; }
+    bool changesWhileRunning() const override { return true; }
 
     std::optional<std::string> detect(const Host & host, const Config & config) const override
     {

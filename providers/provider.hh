@@ -62,6 +62,9 @@ public:
     virtual SourceData fetch(const FetchContext & ctx) const = 0;
     // True for sources that read over the network (their fetch needs FetchContext::http).
     virtual bool needsNetwork() const { return false; }
+    // True for sources whose data can change while a run is under way (a downward-API volume
+    // that kubelet republishes): a run then looks again after applying.
+    virtual bool changesWhileRunning() const { return false; }
 };
 
 using ProviderFactory = std::function<std::unique_ptr<Provider>()>;

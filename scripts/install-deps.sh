@@ -44,12 +44,19 @@ system_test_packages=(
   python3
 )
 
+# libFuzzer targets (tests/fuzz/): Debian's clang and its runtime libraries.
+fuzz_packages=(
+  clang
+  libclang-rt-14-dev
+)
+
 want=("${build_packages[@]}")
 for arg in "$@"; do
   case "$arg" in
     --tests) want+=("${test_packages[@]}") ;;
     --system-tests) want+=("${system_test_packages[@]}") ;;
-    *) echo "install-deps: unknown option $arg (known: --tests --system-tests)" >&2; exit 2 ;;
+    --fuzz) want+=("${fuzz_packages[@]}") ;;
+    *) echo "install-deps: unknown option $arg (known: --tests --system-tests --fuzz)" >&2; exit 2 ;;
   esac
 done
 

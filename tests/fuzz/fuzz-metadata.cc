@@ -12,7 +12,7 @@ using namespace imprint;
 namespace {
 
 // Whatever a parser returns goes on to normalize(); its strings must be safe to carry there.
-void checkSourceData(const SourceData & d)
+[[maybe_unused]] void checkSourceData(const SourceData & d)
 {
     (void) d.instanceId.size();
     for (const auto & k : d.publicKeys)

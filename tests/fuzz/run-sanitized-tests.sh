@@ -11,4 +11,5 @@ build=${IMPRINT_ASAN_BUILD_DIR:-$src/build-asan}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$build"
-ctest -L 'unit|integration' --output-on-failure -j "${IMPRINT_JOBS:-2}" --timeout 600 "$@"
+# NoSignalNoPacket runs imprint under strace, and LeakSanitizer cannot work under ptrace.
+ctest -L 'unit|integration' -E '^NoSignalNoPacket\.' --output-on-failure -j "${IMPRINT_JOBS:-2}" --timeout 600 "$@"

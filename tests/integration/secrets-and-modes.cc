@@ -179,3 +179,22 @@ TEST(FileModes, DISABLED_DirectoriesIgnoreAZeroUmask)
         EXPECT_EQ(st.st_mode & 0022, 0u) << dir << " is writable by group or others";
     }
 }
+
+TEST(Secrets, MalformedJsonDoesNotEchoASecret)
+{
+    // nlohmann's parse errors quote the last token read ("last read: '...'"): an OpenStack
+    // meta_data.json cut short inside admin_pass must not bring the password into the log.
+    FakeMachine m;
+    m.writeConfig();
+    fs::path drive = m.root() / "media/config-2";
+    for (std::string doc : {"{\"uuid\": \"u-1\", \"admin_pass\": \"" + kSentinel,
+                            "{\"uuid\": \"u-1\", \"admin_pass\": \"" + kSentinel + "\" \"x\"}",
+                            "{\"uuid\": \"u-1\", \"admin_pass\": " + kSentinel + "}"}) {
+        writeFile(drive / "openstack/latest/meta_data.json", doc);
+        auto r = runImprint({"--no-systemd", "--root", m.root().string(), "--source", "configdrive:" + drive.string(), "-v", "fetch"},
+                            m.env());
+        EXPECT_NE(r.exitCode, 0) << doc;
+        EXPECT_EQ(r.err.find(kSentinel.substr(0, 8)), std::string::npos) << doc << "\n" << where(r);
+        EXPECT_EQ(r.out.find(kSentinel.substr(0, 8)), std::string::npos) << doc << "\n" << where(r);
+    }
+}

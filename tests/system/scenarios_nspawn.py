@@ -59,8 +59,21 @@ def serviceProps(text):
     return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
 
 
-def checkApplied(c, snap, hostname, what):
-    c.equal(snap.get("hostname", "").strip(), hostname, f"{what}: live hostname (hostnamectl)")
+# imprint's journal MESSAGE_IDs (agent/log.cc, documented in the README).
+MESSAGE_ID = {
+    "applied": "33344dcaf62d4bcc9697b594414ad09a",
+    "unchanged": "e16fbcc1b76b4bbb907bb9b3663390b5",
+    "failed": "12d2af151f6d42cdbd888baedf4a6d95",
+    "new-instance": "7d0ce6a5aec0420a9f3fed5830c1bbe6",
+}
+
+
+def checkApplied(c, snap, hostname, what, liveHostname=True):
+    # A pod's host name belongs to Kubernetes (its UTS namespace): imprint leaves it alone there.
+    if liveHostname:
+        c.equal(snap.get("hostname", "").strip(), hostname, f"{what}: live hostname (hostnamectl)")
+    else:
+        c.that(snap.get("hostname", "").strip() != hostname, f"{what}: a pod's live host name is left alone")
     c.contains(snap.get("host.nix", "<missing>"), f'"{hostname}"', f"{what}: overlay names the host")
     c.that("state.json" in snap, f"{what}: /var/lib/imprint/state.json written")
     c.that("instance.json" in snap, f"{what}: /run/imprint/instance.json written")
@@ -80,6 +93,12 @@ def firstBoot(ctx):
         c.equal(root.rebuilds(), ["nixos-rebuild switch"], "rebuild ran once with the expected argv")
         c.equal(unitStarts(root, "imprint-rebuild.service"), 1, "the rebuild ran as imprint-rebuild.service")
         c.equal(unitStarts(root, "imprint.service"), 1, "imprint.service started once")
+        # Structured journal entries (agent/journal.cc): MESSAGE_ID, SOURCE=, INSTANCE_ID=,
+        # SYSLOG_IDENTIFIER=imprint.
+        applied = root.journal("MESSAGE_ID=" + MESSAGE_ID["applied"], "-o", "json")
+        c.contains(applied, '"SOURCE":"nocloud"', "the 'applied' journal entry carries SOURCE=")
+        c.contains(applied, '"INSTANCE_ID":"iid-first"', "the 'applied' journal entry carries INSTANCE_ID=")
+        c.contains(applied, '"SYSLOG_IDENTIFIER":"imprint"', "imprint logs as SYSLOG_IDENTIFIER=imprint")
         status = json.loads(snap.get("status.json") or "{}")
         c.that(status != {}, f"imprint --json status answers: {snap.get('status.err', '')}")
         c.done()
@@ -160,6 +179,9 @@ def failingRebuild(ctx):
                    "the cause is in imprint.service's journal")
         c.contains(root.journal("-u", "imprint-rebuild.service", "-o", "cat"), "stub-rebuild: failing",
                    "the rebuild's own output is in the journal under imprint-rebuild.service")
+        # The journal entry of the failure carries imprint's MESSAGE_ID (agent/log.cc).
+        c.contains(root.journal("MESSAGE_ID=" + MESSAGE_ID["failed"], "-o", "cat"), cause,
+                   "the failure is logged with the 'failed' MESSAGE_ID")
         c.done()
 
 
@@ -204,7 +226,7 @@ def kubernetesSwap(ctx):
     with boot(ctx, driver, files=first, links=links) as root:
         c = Checks()
         before, after = root.snapshot("boot"), root.snapshot("after")
-        checkApplied(c, before, "pod-a", "after boot")
+        checkApplied(c, before, "pod-a", "after boot", liveHostname=False)
         c.contains(before.get("host.nix", ""), '"web"', "the labels (facts) in the first overlay")
         c.contains(after.get("host.nix", ""), '"api"', "the new labels in the overlay after the swap")
         c.equal(after.get("host.nix.previous"), before.get("host.nix"), "the first overlay kept as previous")

@@ -1,0 +1,112 @@
+// Regressions of what the fuzzers found (tests/fuzz/, docs/fuzzing.md), kept as plain unit tests
+// so the ordinary build checks them too.
+
+#include "agent/documents.hh"
+#include "agent/error.hh"
+#include "agent/instance.hh"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+using namespace imprint;
+
+namespace {
+
+std::size_t yamlCppDepth(const YAML::Node & n)
+{
+    if (!n.IsDefined() || n.IsNull())
+        return 0;
+    std::size_t best = 0;
+    if (n.IsSequence())
+        for (const auto & item : n)
+            best = std::max(best, yamlCppDepth(item));
+    else if (n.IsMap())
+        for (const auto & kv : n)
+            best = std::max({best, yamlCppDepth(kv.first), yamlCppDepth(kv.second)});
+    return best + 1;
+}
+
+std::string repeat(const std::string & s, int n)
+{
+    std::string out;
+    for (int i = 0; i < n; ++i)
+        out += s;
+    return out;
+}
+
+} // namespace
+
+TEST(HostileInput, NestingBoundIsAnUpperBoundOfWhatYamlCppBuilds)
+{
+    const std::vector<std::string> texts = {
+        "a:\n- b\n- c\n",                                                   // indentless sequence
+        "x:\n  config:\n  - m: 1\n    s:\n    - d:\n      - 1\n",           // plain scalar, then structure
+        "network-config:\n  config:\n  - name: eth0\n    subnets:\n    - dns:\n      - 1.1.1.1\n",
+        "[ c, ]:\n  x\n", "[[a: [b: [c: d]]]: [b: [c: d]]]\n", "a: \n: v\n", "[a: b]\n", "{\"k\"::  x}\n", "[[a: [b: [c: d]]]]\n", "{: : : a}\n", "[? a : b]\n",
+        "{" + repeat(": ", 40) + "a}\n", "[" + repeat(": ", 40) + "a]\n",
+        repeat("- ", 40) + "x\n", repeat("[", 40) + repeat("]", 40) + "\n",
+        "k: |\n  text [[[[\n  more {{{{\n",
+        "k: 'multi\n  line [[[[ quoted'\nl: plain\n  continued [[[[\n",
+    };
+    for (const auto & t : texts) {
+        std::size_t bound = yamlNestingBound(t);
+        YAML::Node n;
+        try {
+            n = YAML::Load(t);
+        } catch (const YAML::Exception &) {
+            continue;
+        }
+        EXPECT_GE(bound, yamlCppDepth(n)) << t;
+    }
+}
+
+TEST(HostileInput, FlowColonsCannotNestPastTheCap)
+{
+    EXPECT_THROW(parseYaml("{" + repeat(": ", 300) + "a}\n", "t"), Error);
+    // Ordinary flow documents stay well under the cap.
+    std::string wide = "{";
+    for (int i = 0; i < 500; ++i)
+        wide += "k" + std::to_string(i) + ": v, ";
+    wide += "end: 1}\n";
+    EXPECT_NO_THROW(parseYaml(wide, "t"));
+}
+
+TEST(HostileInput, YamlRefusesControlCharacters)
+{
+    for (std::string bad : {std::string("-\x04"), std::string("x\x04" "a: b"), std::string("a: \x1b[31m"), std::string("a: b\x7f")}) {
+        try {
+            parseYaml(bad, "user-data");
+            ADD_FAILURE() << "accepted a control character";
+        } catch (const Error & e) {
+            EXPECT_NE(std::string(e.what()).find("control character"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_NO_THROW(parseYaml("a:\tb\r\nc: d\n", "t"));
+}
+
+TEST(HostileInput, JsonNumberOverflowIsAnImprintError)
+{
+    EXPECT_THROW(parseJson("{\"a\": 1e999}", "meta_data.json"), Error);
+    EXPECT_THROW(parseJson("[-77777E777777]", "meta_data.json"), Error);
+}
+
+TEST(HostileInput, JsonErrorsDoNotQuoteTheDocument)
+{
+    try {
+        parseJson("{\"admin_pass\": \"hunter2-secret", "meta_data.json");
+        FAIL() << "accepted a cut-short document";
+    } catch (const Error & e) {
+        EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("meta_data.json"), std::string::npos) << e.what();
+    }
+}
+
+TEST(HostileInput, SshKeysMustBeUtf8WithoutNul)
+{
+    std::string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGo3xqU0rJp7ZCt6ZUvm0h3c9k5d0dC1l0kSmwNtJ0Fa ";
+    EXPECT_TRUE(isValidSshPublicKey(key + "jos\xc3\xa9@laptop"));
+    EXPECT_FALSE(isValidSshPublicKey(key + "jos\xe9@laptop"));  // Latin-1
+    EXPECT_FALSE(isValidSshPublicKey(key + std::string("a\0b", 3)));
+}
