@@ -119,6 +119,9 @@ json parseYaml(std::string_view text, const std::string & origin)
     // (found by fuzz-yaml: it defeated the nesting bound).
     for (std::size_t i = 0; i < text.size(); ++i) {
         auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))
+            throw Error(origin + ": has a carriage return without a line feed at offset " + std::to_string(i) +
+                        " (old Mac line endings), which imprint does not read");
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
             char hex[8];
             std::snprintf(hex, sizeof hex, "0x%02x", c);

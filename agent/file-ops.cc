@@ -94,8 +94,13 @@ public:
             return;
         if (dir.has_parent_path() && dir.parent_path() != dir)
             makeDirs(dir.parent_path(), 0755);
-        if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
+        if (::mkdir(dir.c_str(), mode) != 0) {
+            if (errno == EEXIST)
+                return;
             fail("create directory", dir);
+        }
+        if (::chmod(dir.c_str(), mode) != 0)  // exactly `mode`, whatever the umask
+            fail("set the mode of", dir);
     }
 };
 
@@ -110,7 +115,10 @@ FileOps & realFileOps()
 void atomicWrite(FileOps & ops, const fs::path & path, std::string_view data, mode_t mode)
 {
     fs::path dir = path.parent_path();
-    fs::path tmp = dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()));
+    // One fixed temporary name per file: runs are serialised by imprint's lock, and a run killed
+    // half-way leaves a temporary that the next run simply overwrites, instead of one more
+    // `.name.tmp.<pid>` for good.
+    fs::path tmp = dir / ("." + path.filename().string() + ".tmp");
     try {
         ops.writeFile(tmp, data, mode);
         ops.fsyncFile(tmp);

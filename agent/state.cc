@@ -100,8 +100,8 @@ void Committer::writeState(const State & state)
 
 RunLock::RunLock(const fs::path & path, std::chrono::milliseconds timeout, Clock & clock)
 {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
+    // 0755 whatever the umask: /run/imprint holds the world-readable instance JSON.
+    realFileOps().makeDirs(path.parent_path(), 0755);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd_ < 0)
         throw Error("cannot open the lock file " + path.string() + ": " + std::strerror(errno));

@@ -33,7 +33,20 @@ bool isFlowIndicator(char c) { return c == ',' || c == '[' || c == ']' || c == '
 class DepthScanner
 {
 public:
-    explicit DepthScanner(std::string_view text) : t_(text) {}
+    // YAML breaks lines at CR LF, LF and a lone CR alike; the scanner reads LF only.
+    explicit DepthScanner(std::string_view text) : t_(text)
+    {
+        if (text.find('\r') == std::string_view::npos)
+            return;
+        owned_.reserve(text.size());
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text[i] != '\r')
+                owned_ += text[i];
+            else if (i + 1 >= text.size() || text[i + 1] != '\n')
+                owned_ += '\n';  // a lone CR: yamlNestingBound() does not get here
+        }
+        t_ = owned_;
+    }
 
     std::size_t run()
     {
@@ -54,6 +67,7 @@ public:
     }
 
 private:
+    std::string owned_;  // the text with line breaks made LF, when it had a CR
     std::string_view t_;
     std::size_t pos_ = 0;
     std::vector<IndentLevel> stack_;
@@ -280,6 +294,11 @@ private:
                     if (c == ':') {
                         openKeyCol = lastTokenCol != std::string_view::npos ? lastTokenCol : p - lineStart;
                         lastTokenCol = std::string_view::npos;
+                    } else if (c == '?') {
+                        // "? " ending its line: a "- " line at its column is the key's sequence
+                        // (found by fuzz-yaml).
+                        openKeyCol = p - lineStart;
+                        lastTokenCol = std::string_view::npos;
                     } else {
                         openKeyCol = lastTokenCol = std::string_view::npos;
                     }
@@ -291,7 +310,9 @@ private:
             if (c == ':' && flow_ > 0 && isFlowIndicator(next)) { tokenStart = true; ++p; continue; }
             if (tokenStart && (c == '&' || c == '!')) {  // anchor or tag: the node is still to come
                 tokenAt(p);
-                while (p < end && !isBlank(t_[p]) && !(flow_ > 0 && isFlowIndicator(t_[p])))
+                // yaml-cpp ends an anchor at ": " too (found by fuzz-yaml: "&k: v" is a map).
+                while (p < end && !isBlank(t_[p]) && !(flow_ > 0 && isFlowIndicator(t_[p])) &&
+                       !(t_[p] == ':' && (p + 1 >= end || isBlank(t_[p + 1]) || t_[p + 1] == '\r')))
                     ++p;
                 continue;
             }
@@ -357,6 +378,11 @@ std::size_t yamlNestingBound(std::string_view text)
     // parseYaml() refuses control characters before it asks for the bound; this is the backstop.
     if (text.find('\x04') != std::string_view::npos)
         return std::numeric_limits<std::size_t>::max();
+    // Nor after a CR that is not part of CR LF: yaml-cpp matches it as a break but goes on
+    // counting columns on the same line (found by fuzz-yaml). parseYaml() refuses it too.
+    for (auto cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
+        if (cr + 1 >= text.size() || text[cr + 1] != '\n')
+            return std::numeric_limits<std::size_t>::max();
     return std::max<std::size_t>(1, DepthScanner(text).run());  // even "" loads as one node
 }
 

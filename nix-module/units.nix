@@ -67,6 +67,15 @@ let
   };
 
   # Shared by the units that run imprint.
+  # Options that give a unit its own mount namespace: not on imprint-local.service, whose seed
+  # mount should stay visible to the administrator while it lasts (units/imprint-local.service).
+  namespaced = {
+    ProtectHome = true;
+    PrivateTmp = true;
+    ProtectKernelModules = true;
+    ProtectKernelTunables = true;
+    ProtectControlGroups = true;
+  };
   runsImprint = {
     restartIfChanged = false;
     unitConfig = conditions // {
@@ -74,6 +83,18 @@ let
     };
     serviceConfig = {
       PassEnvironment = passEnvironment;
+      # Hardening, as in units/: the rebuild runs in its own transient unit, untouched by this.
+      NoNewPrivileges = true;
+      RestrictAddressFamilies = "AF_UNIX AF_INET AF_INET6 AF_NETLINK";
+      SystemCallArchitectures = "native";
+      SystemCallFilter = "@system-service @mount sethostname";
+      SystemCallErrorNumber = "EPERM";
+      LockPersonality = true;
+      MemoryDenyWriteExecute = true;
+      RestrictRealtime = true;
+      RestrictSUIDSGID = true;
+      RestrictNamespaces = true;
+      UMask = "0022";
       StateDirectory = "imprint";
       RuntimeDirectory = "imprint";
       RuntimeDirectoryPreserve = true;
@@ -134,7 +155,7 @@ mkMerge [
         "systemd-user-sessions.service"
       ];
       path = rebuildPath;
-      serviceConfig = {
+      serviceConfig = namespaced // {
         # READY=1 once the identity is committed and the rebuild unit queued: a oneshot would stay
         # "activating" through the rebuild, and units ordered after it that the switch restarts
         # (sshd) would wait for imprint, which waits for the switch.
@@ -179,7 +200,7 @@ mkMerge [
         "imprint.service"
       ];
       path = rebuildPath;
-      serviceConfig = {
+      serviceConfig = namespaced // {
         Type = "oneshot";
         ExecStart = "${imprint} run";
         TimeoutStartSec = "75min";

@@ -55,9 +55,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t * data, std::size_t siz
     // without the control characters YAML forbids.
     if (!isValidUtf8(text) || text.find('\0') != std::string_view::npos)
         return 0;
-    for (unsigned char c : text)
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
             return 0;
+        if (c == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))
+            return 0;  // a lone CR: refused too
+    }
+    // An alias links to its anchor's node without parsing it again: it deepens the tree (the
+    // converter caps that) but not yaml-cpp's recursion, which the bound is about.
+    if (text.find('&') != std::string_view::npos)
+        return 0;
     std::size_t bound = yamlNestingBound(text);
     if (bound > 4 * kMaxDocumentDepth)
         return 0;  // refused before yaml-cpp sees it

@@ -133,7 +133,7 @@ TEST_P(FileModes, DoNotDependOnTheUmask)
     EXPECT_EQ(mode("var/lib/imprint/host.nix"), 0644u);
     EXPECT_EQ(mode("run/imprint/instance.json"), 0644u);
     // Nothing imprint created is writable by group or others. (Under umask 0 the directories are:
-    // see DISABLED_DirectoriesIgnoreAZeroUmask below.)
+    // see DirectoriesIgnoreAZeroUmask below.)
     for (const auto & e : fs::recursive_directory_iterator(m.root())) {
         if (GetParam() == 0 && e.is_directory())
             continue;
@@ -161,11 +161,9 @@ TEST_P(FileModes, DoNotDependOnTheUmask)
 INSTANTIATE_TEST_SUITE_P(Umask, FileModes, ::testing::Values(mode_t{0000}, mode_t{0022}, mode_t{0077}),
                          [](const auto & info) { return "umask" + std::to_string(info.param); });
 
-// Known bug, left for the owner of agent/state.cc: RunLock creates /run/imprint with
-// std::filesystem::create_directories (mode 0777 & ~umask), so under umask 0 the directory that
-// holds the lock, instance.json and the raw user-data is world-writable. Fix: create it through
-// FileOps::makeDirs(dir, 0755) (or mkdir + chmod 0755). Enable this test with the fix.
-TEST(FileModes, DISABLED_DirectoriesIgnoreAZeroUmask)
+// The directories imprint creates get exactly their mode, whatever the umask: /run/imprint holds
+// the lock, instance.json and the raw user-data.
+TEST(FileModes, DirectoriesIgnoreAZeroUmask)
 {
     FakeMachine m;
     plant(m);

@@ -44,7 +44,7 @@ TEST(HostileInput, NestingBoundIsAnUpperBoundOfWhatYamlCppBuilds)
         "a:\n- b\n- c\n",                                                   // indentless sequence
         "x:\n  config:\n  - m: 1\n    s:\n    - d:\n      - 1\n",           // plain scalar, then structure
         "network-config:\n  config:\n  - name: eth0\n    subnets:\n    - dns:\n      - 1.1.1.1\n",
-        "[ c, ]:\n  x\n", "[[a: [b: [c: d]]]: [b: [c: d]]]\n", "a: \n: v\n", "[a: b]\n", "{\"k\"::  x}\n", "[[a: [b: [c: d]]]]\n", "{: : : a}\n", "[? a : b]\n",
+        "    ? #c\n    - d:\n", "[ c, ]:\n  x\n", "[[a: [b: [c: d]]]: [b: [c: d]]]\n", "a: \n: v\n", "[a: b]\n", "{\"k\"::  x}\n", "[[a: [b: [c: d]]]]\n", "{: : : a}\n", "[? a : b]\n",
         "{" + repeat(": ", 40) + "a}\n", "[" + repeat(": ", 40) + "a]\n",
         repeat("- ", 40) + "x\n", repeat("[", 40) + repeat("]", 40) + "\n",
         "k: |\n  text [[[[\n  more {{{{\n",
@@ -84,6 +84,7 @@ TEST(HostileInput, YamlRefusesControlCharacters)
         }
     }
     EXPECT_NO_THROW(parseYaml("a:\tb\r\nc: d\n", "t"));
+    EXPECT_THROW(parseYaml("\r\rk: v\n", "t"), Error);  // a lone CR
 }
 
 TEST(HostileInput, JsonNumberOverflowIsAnImprintError)
