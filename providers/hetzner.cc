@@ -44,19 +44,8 @@ public:
 
 SourceData parseHetznerMetadata(std::string_view text, const std::string & origin)
 {
-    auto j = parseYaml(text, origin);
-    if (!j.is_object())
-        throw Error(origin + ": expected a YAML mapping");
-    SourceData d;
-    d.origin = origin;
-    auto id = j.contains("instance-id") ? scalarText(j["instance-id"]) : std::nullopt;
-    if (!id || id->empty())
-        throw Error(origin + ": no 'instance-id'");
-    d.instanceId = *id;
-    if (auto h = j.contains("hostname") ? scalarText(j["hostname"]) : std::nullopt; h && !h->empty()) {
-        d.localHostname = *h;
-        d.localHostnameOrigin = "key 'hostname' in " + origin;
-    }
+    nlohmann::json j;
+    SourceData d = parseCloudInitMetaData(text, origin, "hostname", j);
     if (j.contains("public-keys")) {
         const auto & keys = j["public-keys"];
         if (keys.is_array()) {

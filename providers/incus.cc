@@ -72,20 +72,8 @@ public:
 
 SourceData parseIncusMetaData(std::string_view text, const std::string & origin)
 {
-    auto j = parseYaml(text, origin);
-    if (!j.is_object())
-        throw Error(origin + ": expected cloud-init meta-data (a YAML mapping)");
-    SourceData d;
-    d.origin = origin;
-    auto id = j.contains("instance-id") ? scalarText(j["instance-id"]) : std::nullopt;
-    if (!id || id->empty())
-        throw Error(origin + ": no 'instance-id'");
-    d.instanceId = *id;
-    if (auto h = j.contains("local-hostname") ? scalarText(j["local-hostname"]) : std::nullopt; h && !h->empty()) {
-        d.localHostname = *h;
-        d.localHostnameOrigin = "key 'local-hostname' in " + origin;
-    }
-    return d;
+    nlohmann::json j;
+    return parseCloudInitMetaData(text, origin, "local-hostname", j);
 }
 
 std::unique_ptr<Provider> makeIncusProvider()

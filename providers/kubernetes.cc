@@ -331,16 +331,11 @@ PodInfo readPodInfo(const fs::path & dir, const PodInfoHooks & hooks)
         std::size_t total = 0;
         try {
             readTree(base, "", info.version.has_value(), 0, info.files, total, hooks);
+            // kubelet only removes a version once `..data` points elsewhere, and it empties
+            // directories before removing them: a listing of a version being removed can come back
+            // short without any error. A version still current after the read was read whole;
+            // otherwise read the new one.
             if (!info.version || readLink(dir / "..data") == info.version)
-                return info;
-            // kubelet swapped `..data` while we read and may be removing our version right now:
-            // it empties directories before removing them, so a listing can come back short
-            // without any error. Files never come back once removed, so if the version still
-            // holds exactly what we read, it held it all along.
-            std::map<std::string, std::string> again;
-            std::size_t againTotal = 0;
-            readTree(base, "", true, 0, again, againTotal, PodInfoHooks{});
-            if (again == info.files)
                 return info;
         } catch (const VersionGone &) {
             auto now = readLink(dir / "..data");

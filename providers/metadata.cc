@@ -1,5 +1,6 @@
 #include "providers/metadata.hh"
 
+#include "agent/documents.hh"
 #include "agent/error.hh"
 
 namespace imprint {
@@ -54,6 +55,25 @@ void appendKeyLines(std::vector<std::string> & keys, std::string_view text)
     for (auto & line : nonEmptyLines(text))
         if (line.front() != '#')
             keys.push_back(std::move(line));
+}
+
+SourceData parseCloudInitMetaData(std::string_view text, const std::string & origin, const std::string & hostnameKey,
+                                  nlohmann::json & j)
+{
+    j = parseYaml(text, origin);
+    if (!j.is_object())
+        throw Error(origin + ": expected cloud-init meta-data (a YAML mapping)");
+    SourceData d;
+    d.origin = origin;
+    auto id = j.contains("instance-id") ? scalarText(j["instance-id"]) : std::nullopt;
+    if (!id || id->empty())
+        throw Error(origin + ": no 'instance-id'");
+    d.instanceId = *id;
+    if (auto h = j.contains(hostnameKey) ? scalarText(j[hostnameKey]) : std::nullopt; h && !h->empty()) {
+        d.localHostname = *h;
+        d.localHostnameOrigin = "key '" + hostnameKey + "' in " + origin;
+    }
+    return d;
 }
 
 } // namespace imprint

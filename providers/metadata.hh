@@ -8,6 +8,8 @@
 #include "providers/openstack-format.hh"
 #include "providers/provider.hh"
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +74,12 @@ inline constexpr const char * kAzureWireserver = "http://168.63.129.16";
 
 // ---- DigitalOcean, Hetzner, Oracle, Incus ----
 SourceData parseDigitalOceanMetadata(std::string_view json, const std::string & origin);
+// The head of cloud-init style meta-data (Hetzner, Incus): a YAML mapping with `instance-id`
+// (required) and a host name under `hostnameKey`. Returns the parsed document too, for the
+// platform's own keys.
+SourceData parseCloudInitMetaData(std::string_view yaml, const std::string & origin, const std::string & hostnameKey,
+                                  nlohmann::json & document);
+
 SourceData parseHetznerMetadata(std::string_view yaml, const std::string & origin);
 // user_data is base64 in the instance document; it is decoded here.
 SourceData parseOracleInstance(std::string_view json, const std::string & origin);
