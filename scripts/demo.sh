@@ -13,6 +13,12 @@ machine=$(mktemp -d /tmp/imprint-demo.XXXXXX)
 trap 'rm -rf "$machine"' EXIT
 mkdir -p "$machine/var/lib/cloud/seed"
 cp -r "$repo/examples/nocloud" "$machine/var/lib/cloud/seed/nocloud"
+# The fake machine's root filesystem, as the kernel and udev describe it: imprint names it by
+# its stable by-uuid path in the overlay (the fact the golden image cannot know).
+mkdir -p "$machine/proc/self" "$machine/dev/disk/by-uuid" "$machine/dev/disk/by-label"
+echo "22 1 254:3 / / rw,relatime shared:1 - ext4 /dev/vda3 rw" > "$machine/proc/self/mountinfo"
+ln -s ../../vda3 "$machine/dev/disk/by-uuid/5c1d2e3f-9a8b-4c7d-8e6f-0a1b2c3d4e5f"
+ln -s ../../vda3 "$machine/dev/disk/by-label/nixos"
 imprint=("$build/imprint" --root "$machine")
 
 section() { printf '\n\033[1m== %s ==\033[0m\n' "$1"; }
