@@ -77,6 +77,7 @@ private:
     // collection until the entry ends at ',' (each ':' counted, which can only overcount).
     std::vector<std::size_t> flowColons_;
     std::size_t flowExtra_ = 0;  // the sum of flowColons_
+    std::size_t flowBase_ = 0;   // block depth where the open flow collection started
     // The deepest point since the last block indicator: a ':' makes all of it a mapping key, one
     // level deeper than it looked ("[ c ]: x" nests c three levels down; found by fuzz-yaml).
     std::size_t sinceIndicator_ = 0;
@@ -169,8 +170,13 @@ private:
         plainOpenAtEol_ = false;
         if (flow_ == 0)
             sinceIndicator_ = 0;
-        std::size_t base = stack_.empty() ? 0 : stack_.back().depth;
+        // A line inside a flow collection opened on an earlier line sits as deep as that line's
+        // block context plus its indicators, not at the top (found by fuzz-yaml: "- - [a,\n {? [c]}]").
+        const bool inFlowAtStart = flow_ > 0;
+        std::size_t base = inFlowAtStart ? flowBase_ : (stack_.empty() ? 0 : stack_.back().depth);
         std::size_t lineIndicators = scanTokens(content, end, base, indent);
+        if (!inFlowAtStart && flow_ > 0)
+            flowBase_ = base + lineIndicators;
         singleLineQuotes_ = false;
         if (flow_ == 0)
             stack_.push_back({indent, base + 1 + lineIndicators, lineOpenKeyCol_});
