@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of every fuzz target (ASan+UBSan), for CI. Each target starts from its
 # checked-in seeds (tests/fuzz/seeds/<target>/, which also hold every crash found and fixed) and
-# the fixtures of its format (tests/fixtures/), runs IMPRINT_FUZZ_SECONDS seconds (default 8),
+# the fixtures of its format (tests/fixtures/), runs IMPRINT_FUZZ_RUNS inputs (default 30000, seed
+# IMPRINT_FUZZ_SEED=1) within at most IMPRINT_FUZZ_SECONDS seconds (default 20),
 # and fails the script on any crash, leak, sanitizer report or timeout. Findings are kept in
 # $IMPRINT_ASAN_BUILD_DIR/fuzz/artifacts/.
 #   tests/fuzz/run-short.sh [TARGET...]       default: every target
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${IMPRINT_ASAN_BUILD_DIR:-$src/build-asan}
-seconds=${IMPRINT_FUZZ_SECONDS:-8}
+seconds=${IMPRINT_FUZZ_SECONDS:-20}
+# CI's run is reproducible: a fixed seed and a fixed number of executions from a fresh corpus,
+# so the same sources fuzz the same inputs on every machine (the time cap only bounds a slow one).
+# Longer exploratory runs: IMPRINT_FUZZ_RUNS=-1 IMPRINT_FUZZ_SEED=0 IMPRINT_FUZZ_SECONDS=600.
+runs=${IMPRINT_FUZZ_RUNS:-30000}
+fuzz_seed=${IMPRINT_FUZZ_SEED:-1}
 fixtures=$src/tests/fixtures
 
 # Fixtures that are seeds for each target (globs under tests/fixtures).
@@ -52,6 +58,7 @@ start=$SECONDS
 for t in "${targets[@]}"; do
   [[ -v "seeds[$t]" ]] || { echo "run-short: unknown target $t" >&2; exit 2; }
   corpus=$work/corpus/$t
+  [[ $fuzz_seed == 0 ]] || rm -rf "$corpus"
   seeddir=$work/seeds/$t
   rm -rf "$seeddir"
   mkdir -p "$corpus" "$seeddir"
@@ -60,7 +67,7 @@ for t in "${targets[@]}"; do
    done)
   dirs=("$corpus" "$seeddir")
   [[ -d $src/tests/fuzz/seeds/$t ]] && dirs+=("$src/tests/fuzz/seeds/$t")
-  opts=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
+  opts=(-max_total_time="$seconds" -runs="$runs" -seed="$fuzz_seed" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -artifact_prefix="$work/artifacts/$t-" -print_final_stats=1)
   [[ -n ${dicts[$t]:-} ]] && opts+=(-dict="$src/tests/fuzz/${dicts[$t]}")
   log=$work/$t.log
