@@ -13,7 +13,7 @@ seconds=${IMPRINT_FUZZ_SECONDS:-20}
 # CI's run is reproducible: a fixed seed and a fixed number of executions from a fresh corpus,
 # so the same sources fuzz the same inputs on every machine (the time cap only bounds a slow one).
 # Longer exploratory runs: IMPRINT_FUZZ_RUNS=-1 IMPRINT_FUZZ_SEED=0 IMPRINT_FUZZ_SECONDS=600.
-runs=${IMPRINT_FUZZ_RUNS:-30000}
+fuzz_runs=${IMPRINT_FUZZ_RUNS:-30000}
 fuzz_seed=${IMPRINT_FUZZ_SEED:-1}
 fixtures=$src/tests/fixtures
 
@@ -67,7 +67,7 @@ for t in "${targets[@]}"; do
    done)
   dirs=("$corpus" "$seeddir")
   [[ -d $src/tests/fuzz/seeds/$t ]] && dirs+=("$src/tests/fuzz/seeds/$t")
-  opts=(-max_total_time="$seconds" -runs="$runs" -seed="$fuzz_seed" -timeout=10 -rss_limit_mb=2048 -max_len=65536
+  opts=(-max_total_time="$seconds" -runs="$fuzz_runs" -seed="$fuzz_seed" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -artifact_prefix="$work/artifacts/$t-" -print_final_stats=1)
   [[ -n ${dicts[$t]:-} ]] && opts+=(-dict="$src/tests/fuzz/${dicts[$t]}")
   log=$work/$t.log
