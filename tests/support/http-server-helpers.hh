@@ -3,6 +3,8 @@
 // purpose: accept and never answer, drip a body one byte a second, reset mid-body. Each
 // connection is answered once and closed. Everything it starts it stops in its destructor.
 
+#include "tests/support/test-helpers.hh"
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -91,17 +93,13 @@ private:
     std::vector<TestRequest> requests_;
 };
 
-// Runs a program (argv[0] is its path; no shell), capturing stdout and stderr; `extraEnv`
-// entries ("NAME=value") are added to the environment. Killed after `timeout`.
-struct CommandResult
+// Runs a program (no shell), capturing stdout and stderr; `extraEnv` entries ("NAME=value") are
+// added to the environment. Killed after `timeout`. (test-helpers.hh's runProcessEnv.)
+using CommandResult = Result;
+inline CommandResult runCapture(const std::vector<std::string> & argv, const std::vector<std::string> & extraEnv = {},
+                                std::chrono::milliseconds timeout = std::chrono::seconds(120))
 {
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-    std::chrono::milliseconds elapsed{0};
-};
-CommandResult runCapture(const std::vector<std::string> & argv,
-                         const std::vector<std::string> & extraEnv = {},
-                         std::chrono::milliseconds timeout = std::chrono::seconds(120));
+    return runProcessEnv(argv, extraEnv, timeout);
+}
 
 } // namespace imprint::test

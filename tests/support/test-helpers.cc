@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <set>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -67,7 +69,8 @@ void copyTree(const fs::path & from, const fs::path & to)
     fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing | fs::copy_options::copy_symlinks);
 }
 
-Result runProcess(const std::vector<std::string> & argv, const std::map<std::string, std::string> & env, int timeoutSeconds)
+Result runProcessEnv(const std::vector<std::string> & argv, const std::vector<std::string> & extraEnv,
+                     std::chrono::milliseconds timeout)
 {
     int outPipe[2], errPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0 || ::pipe2(errPipe, O_CLOEXEC) != 0)
@@ -77,17 +80,16 @@ Result runProcess(const std::vector<std::string> & argv, const std::map<std::str
     posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2);
 
-    std::map<std::string, std::string> merged;
-    for (char ** e = environ; *e; ++e) {
-        std::string kv = *e;
-        auto eq = kv.find('=');
-        merged[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    }
-    for (const auto & [k, v] : env)
-        merged[k] = v;
+    // The additions replace variables of the same name (getenv would find the first one).
+    auto nameOf = [](const std::string & kv) { return kv.substr(0, kv.find('=')); };
+    std::set<std::string> replaced;
+    for (const auto & kv : extraEnv)
+        replaced.insert(nameOf(kv));
     std::vector<std::string> envStrings;
-    for (const auto & [k, v] : merged)
-        envStrings.push_back(k + "=" + v);
+    for (char ** e = environ; *e; ++e)
+        if (!replaced.count(nameOf(*e)))
+            envStrings.emplace_back(*e);
+    envStrings.insert(envStrings.end(), extraEnv.begin(), extraEnv.end());
     std::vector<char *> envp, args;
     for (auto & s : envStrings) envp.push_back(s.data());
     envp.push_back(nullptr);
@@ -95,6 +97,7 @@ Result runProcess(const std::vector<std::string> & argv, const std::map<std::str
     for (auto & s : argvCopy) args.push_back(s.data());
     args.push_back(nullptr);
 
+    auto started = std::chrono::steady_clock::now();
     pid_t pid;
     int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
@@ -107,37 +110,43 @@ Result runProcess(const std::vector<std::string> & argv, const std::map<std::str
     }
     Result r;
     std::array<pollfd, 2> fds{{{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}}};
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
     int open = 2;
+    bool killed = false;
+    char buf[65536];
     while (open > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-        if (left <= 0) {
+        auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        if (left.count() <= 0 && !killed) {
             ::kill(pid, SIGKILL);
-            break;
+            killed = true;
         }
-        if (::poll(fds.data(), fds.size(), static_cast<int>(left)) < 0 && errno != EINTR)
-            break;
-        for (std::size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (::poll(fds.data(), fds.size(), killed ? 1000 : static_cast<int>(std::min<long long>(left.count(), 1000))) < 0)
+            continue;
+        for (auto & f : fds) {
+            if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            char buf[4096];
-            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            ssize_t n = ::read(f.fd, buf, sizeof buf);
             if (n <= 0) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
+                ::close(f.fd);
+                f.fd = -1;
                 --open;
             } else {
-                (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+                (&f == &fds[0] ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
             }
         }
     }
-    for (auto & f : fds)
-        if (f.fd >= 0)
-            ::close(f.fd);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return r;
+}
+
+Result runProcess(const std::vector<std::string> & argv, const std::map<std::string, std::string> & env, int timeoutSeconds)
+{
+    std::vector<std::string> extra;
+    for (const auto & [k, v] : env)
+        extra.push_back(k + "=" + v);
+    return runProcessEnv(argv, extra, std::chrono::seconds(timeoutSeconds));
 }
 
 Result runImprint(const std::vector<std::string> & args, const std::map<std::string, std::string> & env)

@@ -2,6 +2,7 @@
 // Shared by the unit and integration tests: scratch directories, fake machine trees, running the
 // real binary, and checking overlays with the real nix-instantiate.
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -34,12 +35,18 @@ void copyTree(const std::filesystem::path & from, const std::filesystem::path & 
 
 struct Result
 {
-    int exitCode = -1;
+    int exitCode = -1;  // 128 + signal when killed
     std::string out;
     std::string err;
+    std::chrono::milliseconds elapsed{0};
 };
 
-// Runs argv (no shell) with extra environment variables, capturing stdout and stderr.
+// Runs argv (no shell) with `extraEnv` ("NAME=value") added to the environment, capturing stdout
+// and stderr; killed with SIGKILL after `timeout`, its output still read to the end.
+Result runProcessEnv(const std::vector<std::string> & argv, const std::vector<std::string> & extraEnv,
+                     std::chrono::milliseconds timeout);
+
+// The same with the environment additions as a map.
 Result runProcess(const std::vector<std::string> & argv, const std::map<std::string, std::string> & env = {},
                   int timeoutSeconds = 120);
 
