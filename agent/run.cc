@@ -66,10 +66,10 @@ json RunReport::toJson() const
 
 namespace {
 
-// A pod's UTS namespace, and so its host name, belongs to Kubernetes.
 bool platformOwnsHostname(const std::string & source)
 {
-    return source == "kubernetes";
+    const Provider * provider = findProvider(source);
+    return provider && provider->platformOwnsHostname();
 }
 
 bool liveHostnameWanted(const Runtime & rt, const InstanceData & in)

@@ -157,6 +157,7 @@ public:
 
     std::string name() const override { return "kubernetes"; }
     bool changesWhileRunning() const override { return true; }
+    bool platformOwnsHostname() const override { return true; }
 
     std::optional<std::string> detect(const Host & host, const Config & config) const override
     {

@@ -65,6 +65,9 @@ public:
     // True for sources whose data can change while a run is under way (a downward-API volume
     // that kubelet republishes): a run then looks again after applying.
     virtual bool changesWhileRunning() const { return false; }
+    // True where the platform, not the guest, owns the host name (a pod's UTS namespace belongs
+    // to Kubernetes): imprint then never sets it live.
+    virtual bool platformOwnsHostname() const { return false; }
 };
 
 using ProviderFactory = std::function<std::unique_ptr<Provider>()>;
