@@ -37,9 +37,19 @@
         ];
       };
 
-      # Needs nixpkgs and KVM; not run by this repository's offline CI (tests/nix is).
+      # Need nixpkgs (vm also KVM); not run by this repository's offline CI (tests/nix is).
       checks = forAllSystems (pkgs: {
         package = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        # The module on top of the qcow image, evaluated by real NixOS: no warning, no failed
+        # assertion, no conflict, and the toplevel instantiates (nothing is built).
+        module-eval =
+          let
+            system = self.nixosConfigurations.generic;
+            failed = builtins.filter (a: !a.assertion) system.config.assertions;
+            problems = system.config.warnings ++ map (a: a.message) failed;
+          in
+          assert pkgs.lib.assertMsg (problems == [ ]) (builtins.concatStringsSep "\n" problems);
+          pkgs.writeText "imprint-module-eval" system.config.system.build.toplevel.drvPath;
         vm = pkgs.testers.runNixOSTest (import ./tests/nixos/imprint-vm.nix { imprint = self; });
       });
     };

@@ -64,8 +64,12 @@ inline RetryDecision decideRetry(const BackoffPolicy & policy, int retry, int ma
     return {true, delay};
 }
 
-// Parses a Retry-After value given as delta-seconds ("120"). HTTP dates are rare on metadata
-// servers and are treated like an absent header (the computed backoff applies).
+// The longest wait a Retry-After can ask for, in either form: nine digits of delta-seconds.
+// Far beyond any deadline, so decideRetry gives up; the bound only keeps the arithmetic finite.
+inline constexpr std::chrono::seconds maxRetryAfter{999'999'999};
+
+// Parses a Retry-After value given as delta-seconds ("120"); anything else is nullopt (see
+// retryAfterDelay for the HTTP-date form).
 inline std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value)
 {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
@@ -82,5 +86,24 @@ inline std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view
     }
     return std::chrono::milliseconds{seconds * 1000};
 }
+
+// Parses an HTTP-date (RFC 9110 section 5.6.7): the IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"
+// that senders must use, and the obsolete forms recipients must still accept, RFC 850
+// "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994". Names are
+// case-sensitive, as the grammar says; a day name that does not match the date, an impossible
+// date or time, or anything around it is nullopt. An RFC 850 two-digit year is read as the
+// most recent year with those digits that is not more than 50 years after `now`'s year.
+// Seconds since the epoch (the form's own resolution; wide enough for any four-digit year).
+std::optional<std::chrono::sys_seconds> parseHttpDate(std::string_view text, std::chrono::system_clock::time_point now);
+
+// The wait a Retry-After value asks for (RFC 9110 section 10.2.3), or nullopt when it is neither
+// form (the computed backoff then applies). Delta-seconds as parseRetryAfter. An HTTP-date is
+// taken relative to the server's own Date header when that parses (both stamps then come from
+// the same clock, which matters at first boot, when ours may be far off), else to `localNow`;
+// a date in the past means no wait; the wait is capped at maxRetryAfter. The overall deadline is
+// applied afterwards by decideRetry, as for delta-seconds.
+std::optional<std::chrono::milliseconds> retryAfterDelay(std::string_view value,
+                                                         std::optional<std::string_view> serverDate,
+                                                         std::chrono::system_clock::time_point localNow);
 
 } // namespace imprint

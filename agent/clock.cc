@@ -1,5 +1,7 @@
 #include "agent/clock.hh"
 
+#include <mutex>
+#include <random>
 #include <thread>
 
 namespace imprint {
@@ -13,6 +15,14 @@ public:
     void sleepFor(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
 };
 } // namespace
+
+double Clock::jitter()
+{
+    static std::mutex mutex;
+    static std::mt19937_64 rng{std::random_device{}()};
+    std::lock_guard lock(mutex);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
 
 Clock & systemClock()
 {

@@ -195,6 +195,9 @@ Config parseConfig(const std::string & yamlText, const std::string & origin)
         Section overlay = top.sub("overlay");
         overlay.string("path", c.overlayPath);
         overlay.integer("priority", c.overlayPriority, 0, 1500);
+        // 9999 is what nixpkgs reports for an option with no definition at all.
+        overlay.integer("file_systems_priority", c.overlayFileSystemsPriority, 0, 9999);
+        overlay.integer("root_file_system_priority", c.overlayRootFileSystemPriority, 0, 9999);
         overlay.finish();
     }
     top.string("state_dir", c.stateDir);

@@ -78,6 +78,10 @@ struct Config
 
     std::string overlayPath = "/var/lib/imprint/host.nix";      // overlay.path
     int overlayPriority = 90;                                   // overlay.priority (mkOverride N)
+    // The image's own priorities for `fileSystems` and fileSystems."/" (agent/render.hh says why);
+    // the NixOS module reads them off the image's evaluation.
+    int overlayFileSystemsPriority = 100;                       // overlay.file_systems_priority
+    int overlayRootFileSystemPriority = 100;                    // overlay.root_file_system_priority
     std::string stateDir = "/var/lib/imprint";                  // state_dir
     std::string runDir = "/run/imprint";                        // run_dir
     std::string sshUser = "root";                               // ssh_user: who gets the default keys

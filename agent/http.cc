@@ -1,14 +1,12 @@
 #include "agent/http.hh"
 
+#include "agent/libcurl.hh"
+
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
-#include <random>
-#include <thread>
 
 namespace imprint {
 
@@ -27,33 +25,22 @@ const char * describe(HttpFailure kind)
 
 namespace {
 
-class SystemRetryClock : public RetryClock
-{
-public:
-    steady_clock::time_point now() override { return steady_clock::now(); }
-    void sleep(milliseconds d) override { std::this_thread::sleep_for(d); }
-    double jitter() override
-    {
-        std::lock_guard lock(mutex_);
-        return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    }
-
-private:
-    std::mutex mutex_;
-    std::mt19937_64 rng_{std::random_device{}()};
-};
-
 struct CurlUrl
 {
-    CURLU * h = curl_url();
-    ~CurlUrl() { curl_url_cleanup(h); }
+    const LibCurl & lib = libCurl();
+    CURLU * h = lib.url();
+    CurlUrl() { if (!h) throw Error("libcurl: out of memory for a URL handle"); }
+    ~CurlUrl() { lib.url_cleanup(h); }
+    CurlUrl(const CurlUrl &) = delete;
+    CurlUrl & operator=(const CurlUrl &) = delete;
+    bool set(const std::string & url) { return lib.url_set(h, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK; }
     std::optional<std::string> part(CURLUPart what) const
     {
         char * out = nullptr;
-        if (curl_url_get(h, what, &out, 0) != CURLUE_OK || !out)
+        if (lib.url_get(h, what, &out, 0) != CURLUE_OK || !out)
             return std::nullopt;
         std::string s(out);
-        curl_free(out);
+        lib.free(out);
         return s;
     }
 };
@@ -70,7 +57,7 @@ bool isIpLiteral(const std::string & host)
 std::string originOf(const std::string & url, bool requireIp)
 {
     CurlUrl u;
-    if (curl_url_set(u.h, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    if (!u.set(url))
         throw HttpError("invalid URL " + url, HttpFailure::Permanent);
     auto scheme = u.part(CURLUPART_SCHEME);
     auto host = u.part(CURLUPART_HOST);
@@ -88,8 +75,7 @@ std::string originOf(const std::string & url, bool requireIp)
 std::string resolveLocation(const std::string & base, const std::string & location)
 {
     CurlUrl u;
-    if (curl_url_set(u.h, CURLUPART_URL, base.c_str(), 0) != CURLUE_OK
-        || curl_url_set(u.h, CURLUPART_URL, location.c_str(), 0) != CURLUE_OK)
+    if (!u.set(base) || !u.set(location))
         throw HttpError("invalid redirect from " + base, HttpFailure::Permanent);
     return u.part(CURLUPART_URL).value_or("");
 }
@@ -174,18 +160,20 @@ struct Attempt
 class CurlHttpClient : public HttpClient
 {
 public:
-    CurlHttpClient(const HttpConfig & config, std::shared_ptr<RetryClock> clock)
-        : config_(config), clock_(std::move(clock)), curl_(curl_easy_init())
+    CurlHttpClient(const HttpConfig & config, std::shared_ptr<Clock> clock)
+        : config_(config), clockOwner_(std::move(clock)), clock_(clockOwner_ ? *clockOwner_ : systemClock())
     {
-        if (!curl_)
-            throw Error("cannot initialise libcurl");
     }
-    ~CurlHttpClient() override { curl_easy_cleanup(curl_); }
+    ~CurlHttpClient() override
+    {
+        if (curl_)
+            lib_->easy_cleanup(curl_);
+    }
 
     std::optional<HttpResponse> request(const HttpRequest & req) override
     {
         if (!start_)
-            start_ = clock_->now();
+            start_ = clock_.now();
         std::string what = req.method + " " + req.url;
         std::string origin = originOf(req.url, !req.unixSocket);
         BackoffPolicy policy{config_.backoffInitial, config_.backoffMax};
@@ -221,7 +209,7 @@ public:
             HttpError & e = *a.error;
             if (e.kind() != HttpFailure::Transient)
                 throw e;
-            auto decision = decideRetry(policy, attempt, config_.retries, clock_->jitter(), remaining(), a.retryAfter);
+            auto decision = decideRetry(policy, attempt, config_.retries, clock_.jitter(), remaining(), a.retryAfter);
             if (!decision.retry) {
                 std::string why = attempt > config_.retries
                     ? "gave up after " + std::to_string(attempt) + " attempts (http.retries)"
@@ -230,14 +218,26 @@ public:
                 throw HttpError(e.message() + "; " + why, HttpFailure::Transient, e.status());
             }
             spdlog::debug("{}; retrying in {} ms", e.message(), decision.delay.count());
-            clock_->sleep(decision.delay);
+            clock_.sleepFor(decision.delay);
         }
     }
 
 private:
     milliseconds remaining()
     {
-        return config_.deadline - duration_cast<milliseconds>(clock_->now() - *start_);
+        return config_.deadline - duration_cast<milliseconds>(clock_.now() - *start_);
+    }
+
+    // The easy handle, created (and libcurl loaded) on the first transfer, reused after it.
+    CURL * handle()
+    {
+        if (!curl_) {
+            lib_ = &libCurl();
+            curl_ = lib_->easy_init();
+            if (!curl_)
+                throw Error("cannot initialise libcurl (curl_easy_init failed)");
+        }
+        return curl_;
     }
 
     Attempt perform(const HttpRequest & req, milliseconds left)
@@ -245,52 +245,61 @@ private:
         std::string what = req.method + " " + req.url;
         Transfer t;
         t.cap = config_.maxBodyBytes;
-        curl_easy_reset(curl_);
+        CURL * curl = handle();
+        const LibCurl & lib = *lib_;
+        lib.easy_reset(curl);
         char errbuf[CURL_ERROR_SIZE] = {0};
         struct curl_slist * headers = nullptr;
-        struct SlistFree { curl_slist *& l; ~SlistFree() { curl_slist_free_all(l); } } freeHeaders{headers};
+        struct SlistFree { const LibCurl & lib; curl_slist *& l; ~SlistFree() { lib.slist_free_all(l); } } freeHeaders{lib, headers};
+        // A failed append returns NULL and leaves the list as it was: keep it so it is freed.
+        auto append = [&](const std::string & line) {
+            curl_slist * next = lib.slist_append(headers, line.c_str());
+            if (!next)
+                throw Error("libcurl: out of memory for request headers");
+            headers = next;
+        };
         for (const auto & [name, value] : req.headers)
-            headers = curl_slist_append(headers, (name + ": " + value).c_str());
-        headers = curl_slist_append(headers, "Expect:");
+            append(name + ": " + value);
+        append("Expect:");
 
         auto connectMs = std::min(config_.connectTimeout, left).count();
         auto totalMs = std::min(config_.requestTimeout, left).count();
-        curl_easy_setopt(curl_, CURLOPT_URL, req.url.c_str());
-        curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are checked above
-        curl_easy_setopt(curl_, CURLOPT_PROXY, "");            // never a proxy from the environment
-        curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, std::max<long>(1, connectMs));
-        curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, std::max<long>(1, totalMs));
-        curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config_.maxBodyBytes));
-        curl_easy_setopt(curl_, CURLOPT_USERAGENT, "imprint/" IMPRINT_VERSION);
-        curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, onBody);
-        curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &t);
-        curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, onHeader);
-        curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &t);
-        curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errbuf);
+        lib.easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+        lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are checked above
+        lib.easy_setopt(curl, CURLOPT_PROXY, "");            // never a proxy from the environment
+        lib.easy_setopt(curl, CURLOPT_NOPROXY, "*");
+        lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::max<long>(1, connectMs));
+        lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max<long>(1, totalMs));
+        lib.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config_.maxBodyBytes));
+        lib.easy_setopt(curl, CURLOPT_USERAGENT, "imprint/" IMPRINT_VERSION);
+        lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
+        lib.easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+        lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, onHeader);
+        lib.easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+        lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (req.unixSocket)
-            curl_easy_setopt(curl_, CURLOPT_UNIX_SOCKET_PATH, req.unixSocket->c_str());
+            lib.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, req.unixSocket->c_str());
         if (req.method == "GET") {
-            curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
+            lib.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
         } else {
-            curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+            lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
             const std::string & body = req.body ? *req.body : empty_;
-            curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-            curl_easy_setopt(curl_, CURLOPT_COPYPOSTFIELDS, body.c_str());
+            lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+            lib.easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.c_str());
         }
 
         Attempt a;
-        CURLcode rc = curl_easy_perform(curl_);
+        CURLcode rc = lib.easy_perform(curl);
         if (rc != CURLE_OK) {
             if (t.overCap || rc == CURLE_FILESIZE_EXCEEDED) {
                 a.error.emplace(what + ": the body exceeds the limit of " + std::to_string(config_.maxBodyBytes)
                                     + " bytes (http.max_body_bytes)",
                                 HttpFailure::Permanent);
             } else {
-                std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+                std::string detail = errbuf[0] ? errbuf : lib.easy_strerror(rc);
                 if (rc == CURLE_OPERATION_TIMEDOUT)
                     detail = "no complete answer within " + std::to_string(totalMs) + " ms (" + detail + ")";
                 auto kind = classifyCurl(rc);
@@ -299,33 +308,34 @@ private:
             return a;
         }
         long status = 0;
-        curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+        lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         if ((status >= 200 && status < 400) || status == 404 || status == 410) {
             a.response.emplace(HttpResponse{status, std::move(t.body), std::move(t.headers)});
             return a;
         }
         auto kind = classifyStatus(status);
         if (status == 429 || status == 503) {
-            if (auto ra = t.headers.find("retry-after"); ra != t.headers.end())
-                a.retryAfter = parseRetryAfter(ra->second);
+            if (auto ra = t.headers.find("retry-after"); ra != t.headers.end()) {
+                auto date = t.headers.find("date");
+                a.retryAfter = retryAfterDelay(ra->second,
+                                               date == t.headers.end() ? std::nullopt : std::optional<std::string_view>(date->second),
+                                               clock_.wallNow());
+            }
         }
         a.error.emplace(what + ": HTTP " + std::to_string(status) + " (" + describe(kind) + ")", kind, status);
         return a;
     }
 
     HttpConfig config_;
-    std::shared_ptr<RetryClock> clock_;
-    CURL * curl_;
+    std::shared_ptr<Clock> clockOwner_;  // null: the system clock
+    Clock & clock_;
+    const LibCurl * lib_ = nullptr;
+    CURL * curl_ = nullptr;
     std::optional<steady_clock::time_point> start_;
     const std::string empty_;
 };
 
 } // namespace
-
-std::shared_ptr<RetryClock> systemRetryClock()
-{
-    return std::make_shared<SystemRetryClock>();
-}
 
 std::optional<std::string> HttpClient::get(const std::string & url,
                                            std::vector<std::pair<std::string, std::string>> headers,
@@ -341,10 +351,9 @@ std::optional<std::string> HttpClient::get(const std::string & url,
     return std::move(r->body);
 }
 
-std::unique_ptr<HttpClient> makeHttpClient(const HttpConfig & config, std::shared_ptr<RetryClock> clock)
+std::unique_ptr<HttpClient> makeHttpClient(const HttpConfig & config, std::shared_ptr<Clock> clock)
 {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    // No libcurl here: a client is made for every fetch, local seeds included.
     return std::make_unique<CurlHttpClient>(config, std::move(clock));
 }
 

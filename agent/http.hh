@@ -1,5 +1,5 @@
 #pragma once
-// The one HTTP policy of imprint (libcurl). Metadata servers live at link-local IP addresses, so:
+// The one HTTP policy of imprint (libcurl, loaded on the first request: agent/libcurl.hh). Metadata servers live at link-local IP addresses, so:
 // IP literals only (no DNS, which may not work yet at first boot and must not leak the query),
 // proxies from the environment ignored, no redirect to another host, a short connect timeout,
 // a per-request timeout and an overall deadline, a body-size cap enforced while reading, and
@@ -9,6 +9,7 @@
 // that names the URL (never a header: tokens travel in headers) and says which class it is.
 
 #include "agent/backoff.hh"
+#include "agent/clock.hh"
 #include "agent/config.hh"
 #include "agent/error.hh"
 
@@ -62,25 +63,14 @@ private:
     std::optional<long> status_;
 };
 
-// Clock, sleep and jitter: the side effects of retrying, behind a tiny interface for tests.
-class RetryClock
-{
-public:
-    virtual ~RetryClock() = default;
-    virtual std::chrono::steady_clock::time_point now() = 0;
-    virtual void sleep(std::chrono::milliseconds d) = 0;
-    virtual double jitter() = 0;  // uniform in [0, 1]
-};
-
-std::shared_ptr<RetryClock> systemRetryClock();
-
 class HttpClient
 {
 public:
     virtual ~HttpClient() = default;
 
     // Performs the request under the policy, retrying transient failures. Returns nullopt for
-    // 404/410; any 2xx response otherwise (204 included, with an empty body); throws HttpError.
+    // 404/410; any 2xx response otherwise (204 included, with an empty body); throws HttpError,
+    // or a plain Error when libcurl cannot be loaded (the first request loads it).
     virtual std::optional<HttpResponse> request(const HttpRequest & req) = 0;
 
     // GET `url` and return the body (nullopt when absent).
@@ -90,10 +80,11 @@ public:
 };
 
 // One client per fetch: the overall deadline (HttpConfig::deadline) starts with its first request.
-std::unique_ptr<HttpClient> makeHttpClient(const HttpConfig & config,
-                                           std::shared_ptr<RetryClock> clock = systemRetryClock());
+// Creating it loads nothing. The clock (deadline, sleeps, jitter, wall time for a Retry-After
+// date) defaults to systemClock().
+std::unique_ptr<HttpClient> makeHttpClient(const HttpConfig & config, std::shared_ptr<Clock> clock = nullptr);
 
-// Policy checks, exposed for tests. Throws HttpError(Permanent) unless `url` is http(s) with an
+// Policy checks, exposed for tests (loads libcurl, whose URL parser it uses). Throws HttpError(Permanent) unless `url` is http(s) with an
 // IP literal host (IPv4 dotted quad or bracketed IPv6). Returns the scheme://host[:port] origin.
 std::string checkUrlPolicy(const std::string & url);
 

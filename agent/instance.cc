@@ -146,7 +146,8 @@ bool isValidSshPublicKey(std::string_view key)
 
 bool isValidUserName(std::string_view name)
 {
-    if (name.empty() || name.size() > 32)
+    // nixpkgs' users-groups.nix aborts evaluation for a name of 32 characters or more.
+    if (name.empty() || name.size() >= 32)
         return false;
     if (!(std::islower(static_cast<unsigned char>(name.front())) || name.front() == '_'))
         return false;

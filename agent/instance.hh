@@ -51,7 +51,7 @@ bool isValidDomain(std::string_view domain);
 bool isValidTimezone(std::string_view tz);
 // An OpenSSH public key line: "<type> <base64> [comment]" with a known key type.
 bool isValidSshPublicKey(std::string_view key);
-// A user name NixOS accepts (users.users.<name>).
+// A user name NixOS accepts (users.users.<name>): [a-z_][a-z0-9_-]*, shorter than 32 characters.
 bool isValidUserName(std::string_view name);
 
 } // namespace imprint

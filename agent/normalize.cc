@@ -265,6 +265,11 @@ Normalized normalize(const SourceData & data, const Config & config, const Host 
     }
 
     addKeys(in.sshAuthorizedKeys, data.publicKeys, data.publicKeysOrigin);
+    for (const auto & [user, keys] : data.userPublicKeys) {
+        if (!isValidUserName(user))
+            throw Error("the user name '" + user + "' in " + data.publicKeysOrigin + " is not a valid user name");
+        addKeys(in.userKeys[user], keys, data.publicKeysOrigin + " (user " + user + ")");
+    }
     if (cfg.contains("ssh_authorized_keys"))
         addKeys(in.sshAuthorizedKeys, keyList(cfg["ssh_authorized_keys"], keyOrigin("ssh_authorized_keys", udOrigin)),
                 keyOrigin("ssh_authorized_keys", udOrigin));

@@ -38,6 +38,8 @@ std::string nixString(std::string_view s)
 
 namespace {
 
+constexpr int kPlainPriority = 100;  // lib.modules' defaultOverridePriority
+
 bool isNixKeyword(std::string_view s)
 {
     static const std::array<std::string_view, 11> keywords = {
@@ -68,6 +70,7 @@ public:
     explicit ModuleWriter(int priority) : prio_("lib.mkOverride " + std::to_string(priority) + " ") {}
 
     void comment(std::string_view text) { out_ += "# "; out_ += text; out_ += '\n'; }
+    const std::string & priorityPrefix() const { return prio_; }
     void raw(std::string_view text) { out_ += text; }
 
     // `path = lib.mkOverride N "value";`
@@ -117,6 +120,38 @@ std::string nixFacts(const Facts & facts)
     return out;
 }
 
+std::string overrideAt(int priority)
+{
+    return priority == kPlainPriority ? "" : "lib.mkOverride " + std::to_string(priority) + " ";
+}
+
+// Every sub-option set here carries the overlay's priority, and `label` is cleared: newer
+// nixpkgs asserts that label and device agree (reference/nixos.md). The outer levels carry the
+// image's priorities: an image whose module wraps all of `fileSystems` in
+// lib.mkImageMediaOverride (60; nixpkgs' disk-image.nix) makes any plain definition of
+// `fileSystems` vanish, whatever priority its sub-options have.
+void writeRootFileSystem(ModuleWriter & w, const RootDevice & root, const RenderOptions & options)
+{
+    if (options.fileSystemsPriority == kPlainPriority && options.rootFileSystemPriority == kPlainPriority) {
+        w.overridden("fileSystems.\"/\".device", nixString(root.device));
+        w.overridden("fileSystems.\"/\".label", "null");
+        if (root.fsType)
+            w.overridden("fileSystems.\"/\".fsType", nixString(*root.fsType));
+        return;
+    }
+    w.raw("  # The image defines fileSystems at priority " + std::to_string(options.fileSystemsPriority) +
+          " and its \"/\" entry at " + std::to_string(options.rootFileSystemPriority) +
+          ": these definitions\n  # join the image's there, so both are merged.\n");
+    w.raw("  fileSystems = " + overrideAt(options.fileSystemsPriority) + "{\n");
+    w.raw("    \"/\" = " + overrideAt(options.rootFileSystemPriority) + "{\n");
+    w.raw("      device = " + w.priorityPrefix() + nixString(root.device) + ";\n");
+    w.raw("      label = " + w.priorityPrefix() + "null;\n");
+    if (root.fsType)
+        w.raw("      fsType = " + w.priorityPrefix() + nixString(*root.fsType) + ";\n");
+    w.raw("    };\n");
+    w.raw("  };\n");
+}
+
 } // namespace
 
 std::string nixAttrName(std::string_view name)
@@ -136,14 +171,8 @@ std::string renderOverlay(const InstanceData & in, const RenderOptions & options
         if (in.domain)
             w.overridden("networking.domain", nixString(*in.domain));
     }
-    if (in.rootDevice) {
-        // Every sub-option set here carries the same priority, and `label` is cleared: newer
-        // nixpkgs asserts that label and device agree (reference/nixos.md).
-        w.overridden("fileSystems.\"/\".device", nixString(in.rootDevice->device));
-        w.overridden("fileSystems.\"/\".label", "null");
-        if (in.rootDevice->fsType)
-            w.overridden("fileSystems.\"/\".fsType", nixString(*in.rootDevice->fsType));
-    }
+    if (in.rootDevice)
+        writeRootFileSystem(w, *in.rootDevice, options);
     // Keys are plain definitions on purpose: list definitions of equal priority are concatenated,
     // so the image's own keys stay.
     if (!in.sshAuthorizedKeys.empty())

@@ -13,6 +13,13 @@ struct RenderOptions
 {
     int priority = 90;               // lib.mkOverride N for every scalar option the overlay sets
     std::string sshUser = "root";    // who gets InstanceData::sshAuthorizedKeys
+    // The priorities at which the image defines `fileSystems` as a whole and its "/" entry
+    // (overlay.file_systems_priority / overlay.root_file_system_priority, which the NixOS module
+    // reads off the image's evaluation). nixpkgs filters definitions by priority at every level
+    // of an attrsOf-submodule option, so the overlay's definitions must sit at the image's
+    // priority on the outer levels to be merged with it rather than drop it or be dropped.
+    int fileSystemsPriority = 100;
+    int rootFileSystemPriority = 100;
 };
 
 // THE escaping function: any byte string -> a Nix expression that evaluates to exactly that

@@ -5,7 +5,7 @@
 #include "agent/memory-check.hh"
 #include "agent/render.hh"
 #include "agent/state.hh"
-#include "providers/metadata.hh"
+#include "providers/provider.hh"
 
 #include <climits>
 #include <unistd.h>
@@ -40,6 +40,8 @@ Fetched fetchAndNormalize(const Runtime & rt)
     if (provider->needsNetwork() && !rt.http)
         throw Error("source " + det.source + " needs the network, which this build cannot use");
     SourceData data = withContext("while fetching from " + det.source + " (" + det.signal + ")", [&] { return provider->fetch(ctx); });
+    for (const auto & warning : data.warnings)
+        spdlog::warn("{}: {}", det.source, warning);
     Normalized norm = withContext("while reading what " + det.source + " said", [&] { return normalize(data, rt.config, rt.host); });
     for (const auto & part : norm.ignoredParts)
         spdlog::info("user-data {} ignored", part);
@@ -54,7 +56,8 @@ Fetched fetchAndNormalize(const Runtime & rt)
 
 RenderOptions renderOptionsFor(const Config & config)
 {
-    return RenderOptions{config.overlayPriority, config.sshUser};
+    return RenderOptions{config.overlayPriority, config.sshUser, config.overlayFileSystemsPriority,
+                         config.overlayRootFileSystemPriority};
 }
 
 json RunReport::toJson() const
@@ -107,73 +110,96 @@ void applyLiveHostname(const Runtime & rt, const std::string & name)
     }
 }
 
-// Azure marks provisioning failed unless the VM reports Ready to the wireserver.
-void reportReadyIfAzure(const Runtime & rt, const std::string & source)
+// apply, the platform's part: the step the provider that produced the data takes once the
+// overlay is committed (Azure's Ready report). Its failure is logged, not fatal: the overlay is
+// committed and the rebuild still worth doing.
+void runProviderAfterCommit(const Runtime & rt, const std::string & source)
 {
-    if (source != "azure" || !rt.http || !rt.host.isRealRoot())
+    const Provider * provider = findProvider(source);
+    if (!provider)
         return;
-    auto it = rt.config.endpoints.find("azure-wireserver");
-    std::string wireserver = it != rt.config.endpoints.end() ? it->second : "http://168.63.129.16";
     try {
-        withContext("while reporting Ready to the Azure wireserver " + wireserver, [&] { reportAzureReady(*rt.http, wireserver); });
-        spdlog::info("reported Ready to the Azure wireserver");
+        if (auto line = provider->afterCommit(AfterCommitContext{rt.host, rt.config, rt.http}))
+            spdlog::info("{}", *line);
     } catch (const Error & e) {
         spdlog::error("{}", e.what());
     }
 }
 
-} // namespace
+// Everything decided before anything is written: the rendered overlay, what the last run left,
+// and whether this run has anything to do.
+struct Plan
+{
+    std::string overlay;
+    std::string sha;
+    std::string instanceJson;
+    std::optional<State> previous;
+    bool overlayOnDisk = false;
+    bool wantRebuild = false;
+    std::vector<std::string> argv;
+    bool unchanged = false;
+};
 
-namespace {
-
-RunReport runOnce(const Runtime & rt, const RunOptions & opt)
+// render, and compare with the overlay on disk and the state of the last run.
+Plan makePlan(const Runtime & rt, const RunOptions & opt, const InstanceData & in, const Committer & committer)
 {
     const Config & config = rt.config;
-    Fetched f = fetchAndNormalize(rt);
+    Plan p;
+    p.overlay = renderOverlay(in, renderOptionsFor(config));
+    p.sha = sha256Hex(p.overlay);
+    p.instanceJson = toJson(in).dump(2) + "\n";
+    std::string warning;
+    p.previous = loadState(rt.host.path(config.statePath().string()), warning);
+    if (!warning.empty())
+        spdlog::warn("{}", warning);
+    auto onDisk = readFileCapped(committer.overlayPath(), kMetaDataCap);
+    p.overlayOnDisk = onDisk.has_value();
+    p.wantRebuild = config.rebuild.enable && !opt.noRebuild;
+    p.argv = rebuildArgv(config.rebuild);
+    p.unchanged = !opt.force && p.previous && onDisk && *onDisk == p.overlay &&
+                  (p.wantRebuild ? p.previous->appliedOverlaySha256 == p.sha : p.previous->committedOverlaySha256 == p.sha);
+    return p;
+}
+
+RunReport startReport(const Fetched & f, const Plan & p)
+{
     const InstanceData & in = f.normalized.instance;
     RunReport report;
     report.source = f.detection.source;
     report.signal = f.detection.signal;
     report.instanceId = in.instanceId;
-
-    const std::string overlay = renderOverlay(in, renderOptionsFor(config));
-    const std::string sha = sha256Hex(overlay);
-    const std::string instanceJson = toJson(in).dump(2) + "\n";
-
-    std::string warning;
-    auto previous = loadState(rt.host.path(config.statePath().string()), warning);
-    if (!warning.empty())
-        spdlog::warn("{}", warning);
-    if (previous && !previous->instanceId.empty() && previous->instanceId != in.instanceId) {
+    if (p.previous && !p.previous->instanceId.empty() && p.previous->instanceId != in.instanceId) {
         report.newInstance = true;
-        report.previousInstanceId = previous->instanceId;
+        report.previousInstanceId = p.previous->instanceId;
     }
-
-    Committer committer(rt.files, rt.host, config);
-    auto onDisk = readFileCapped(committer.overlayPath(), kMetaDataCap);
-    const bool wantRebuild = config.rebuild.enable && !opt.noRebuild;
-    const std::vector<std::string> argv = rebuildArgv(config.rebuild);
-    const bool unchanged = !opt.force && previous && onDisk && *onDisk == overlay &&
-                           (wantRebuild ? previous->appliedOverlaySha256 == sha : previous->committedOverlaySha256 == sha);
-
     report.plan.push_back("source " + f.detection.source + " (" + f.detection.signal + ")");
     report.plan.push_back(report.newInstance ? "instance " + in.instanceId + ": a new instance (was " + report.previousInstanceId + ")"
                                              : "instance " + in.instanceId);
-    if (unchanged) {
-        report.result = "unchanged";
-        report.plan.push_back("overlay " + config.overlayPath + " is already in place: nothing to do");
-        if (!opt.dryRun) {
-            // /run does not survive a reboot; keep the runtime copy of the instance there.
-            auto runtimeCopy = readFileCapped(rt.host.path(config.instanceJsonPath().string()), kMetaDataCap);
-            if (!runtimeCopy || *runtimeCopy != instanceJson) {
-                rt.files.makeDirs(rt.host.path(config.runDir), 0755);
-                atomicWrite(rt.files, rt.host.path(config.instanceJsonPath().string()), instanceJson, 0644);
-            }
+    return report;
+}
+
+// Nothing to do but keep the runtime copy of the instance, which /run loses at every reboot.
+RunReport reportUnchanged(const Runtime & rt, const RunOptions & opt, const InstanceData & in, const Plan & p, RunReport report)
+{
+    const Config & config = rt.config;
+    report.result = "unchanged";
+    report.plan.push_back("overlay " + config.overlayPath + " is already in place: nothing to do");
+    if (!opt.dryRun) {
+        auto runtimeCopy = readFileCapped(rt.host.path(config.instanceJsonPath().string()), kMetaDataCap);
+        if (!runtimeCopy || *runtimeCopy != p.instanceJson) {
+            rt.files.makeDirs(rt.host.path(config.runDir), 0755);
+            atomicWrite(rt.files, rt.host.path(config.instanceJsonPath().string()), p.instanceJson, 0644);
         }
-        spdlog::info("unchanged: the overlay for instance {} is already applied", in.instanceId);
-        return report;
     }
-    report.plan.push_back(std::string(onDisk ? "replace " : "write ") + config.overlayPath + " (previous kept as " +
+    spdlog::info("unchanged: the overlay for instance {} is already applied", in.instanceId);
+    return report;
+}
+
+// The plan lines of a run that changes something: what is written, the host name, the rebuild.
+void describeChanges(const Runtime & rt, const RunOptions & opt, const InstanceData & in, const Plan & p, RunReport & report)
+{
+    const Config & config = rt.config;
+    report.plan.push_back(std::string(p.overlayOnDisk ? "replace " : "write ") + config.overlayPath + " (previous kept as " +
                           config.previousOverlayPath().string() + ")");
     if (in.hostname && in.preserveHostname)
         report.plan.push_back("leave the host name alone (preserve_hostname)");
@@ -183,60 +209,59 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
         report.plan.push_back("set the live host name to " + *in.hostname + " (" + rt.hostname->describe() + ")");
     else if (in.hostname)
         report.plan.push_back("host name " + *in.hostname + " takes effect with the rebuild");
-    report.plan.push_back(wantRebuild ? "rebuild: " + displayArgv(argv) + " (" + rt.rebuilder.describe() + ")"
-                                      : std::string("no rebuild (") + (opt.noRebuild ? "--no-rebuild" : "rebuild.enable is false") + ")");
-    if (opt.dryRun) {
-        report.result = "dry-run";
-        return report;
-    }
+    report.plan.push_back(p.wantRebuild ? "rebuild: " + displayArgv(p.argv) + " (" + rt.rebuilder.describe() + ")"
+                                        : std::string("no rebuild (") + (opt.noRebuild ? "--no-rebuild" : "rebuild.enable is false") + ")");
+}
 
-    if (report.newInstance)
-        spdlog::info("new instance {} (was {}): a cloned disk or a new machine", in.instanceId, report.previousInstanceId);
-    State state = previous.value_or(State{});
+// commit: overlay, instance JSON and raw user-data, with a state that says what comes next.
+State commitOverlay(const Runtime & rt, const RunOptions & opt, const Fetched & f, const Plan & p, Committer & committer)
+{
+    const InstanceData & in = f.normalized.instance;
+    State state = p.previous.value_or(State{});
     state.version = kStateVersion;
     state.instanceId = in.instanceId;
     state.source = f.detection.source;
-    state.committedOverlaySha256 = sha;
+    state.committedOverlaySha256 = p.sha;
     state.result = "committed";
-    state.reason = wantRebuild ? "rebuild pending" : (opt.noRebuild ? "rebuild skipped (--no-rebuild)" : "rebuild disabled (rebuild.enable)");
+    state.reason = p.wantRebuild ? "rebuild pending" : (opt.noRebuild ? "rebuild skipped (--no-rebuild)" : "rebuild disabled (rebuild.enable)");
     state.time = rfc3339(rt.clock.wallNow());
     withContext("while committing the overlay", [&] {
-        committer.commit(CommitFiles{overlay, instanceJson, f.data.userData, state});
+        committer.commit(CommitFiles{p.overlay, p.instanceJson, f.data.userData, state});
     });
+    return state;
+}
 
-    if (liveHostnameWanted(rt, in))
-        applyLiveHostname(rt, *in.hostname);
-    reportReadyIfAzure(rt, f.detection.source);
+// The run ends with the overlay committed and no rebuild; the state says why.
+RunReport endCommitted(Committer & committer, const State & state, RunReport report)
+{
+    committer.writeState(state);
+    report.result = "committed";
+    report.reason = state.reason;
+    return report;
+}
 
-    if (!wantRebuild) {
-        state.lastSuccessTime = state.time;
-        committer.writeState(state);
-        report.result = "committed";
-        report.reason = state.reason;
-        return report;
-    }
-    if (auto shortfall = memoryShortfall(rt.host, config.rebuild.minMemoryMb)) {
+// apply, the rebuild: run it, record the outcome, and put the previous overlay back on failure.
+RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, Committer & committer, State state, RunReport report)
+{
+    if (auto shortfall = memoryShortfall(rt.host, rt.config.rebuild.minMemoryMb)) {
         // Better a clear word in the journal than the OOM killer half-way through evaluation;
         // the overlay stays committed for a rebuild on a larger instance or by hand.
         spdlog::error("{}", *shortfall);
         state.reason = "rebuild skipped: " + *shortfall;
-        committer.writeState(state);
-        report.result = "committed";
-        report.reason = state.reason;
-        return report;
+        return endCommitted(committer, state, std::move(report));
     }
     if (auto line = withContext("while preparing the wrapper flake",
-                                [&] { return prepareWrapperFlake(rt.files, rt.host, config, in.hostname); })) {
+                                [&] { return prepareWrapperFlake(rt.files, rt.host, rt.config, in.hostname); })) {
         spdlog::info("{}", *line);
         report.plan.push_back(*line);
     }
-    spdlog::info("rebuilding: {}", displayArgv(argv));
-    RebuildOutcome outcome = rt.rebuilder.rebuild(argv);
+    spdlog::info("rebuilding: {}", displayArgv(p.argv));
+    RebuildOutcome outcome = rt.rebuilder.rebuild(p.argv);
     state.time = rfc3339(rt.clock.wallNow());
     if (outcome.ok) {
         state.result = "applied";
         state.reason.clear();
-        state.appliedOverlaySha256 = sha;
+        state.appliedOverlaySha256 = p.sha;
         state.lastSuccessTime = state.time;
         committer.writeState(state);
         report.result = "applied";
@@ -249,6 +274,36 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
     state.reason = "rebuild failed: " + outcome.reason;
     committer.writeState(state);
     throw Error("the rebuild failed (" + outcome.reason + "); the previous overlay was put back");
+}
+
+// One pass of detect -> fetch -> normalize -> render -> commit -> apply -> report.
+RunReport runOnce(const Runtime & rt, const RunOptions & opt)
+{
+    Fetched f = fetchAndNormalize(rt);
+    const InstanceData & in = f.normalized.instance;
+    Committer committer(rt.files, rt.host, rt.config);
+    const Plan plan = makePlan(rt, opt, in, committer);
+    RunReport report = startReport(f, plan);
+    if (plan.unchanged)
+        return reportUnchanged(rt, opt, in, plan, std::move(report));
+    describeChanges(rt, opt, in, plan, report);
+    if (opt.dryRun) {
+        report.result = "dry-run";
+        return report;
+    }
+
+    if (report.newInstance)
+        spdlog::info("new instance {} (was {}): a cloned disk or a new machine", in.instanceId, report.previousInstanceId);
+    State state = commitOverlay(rt, opt, f, plan, committer);
+    if (liveHostnameWanted(rt, in))
+        applyLiveHostname(rt, *in.hostname);
+    runProviderAfterCommit(rt, f.detection.source);
+
+    if (!plan.wantRebuild) {
+        state.lastSuccessTime = state.time;
+        return endCommitted(committer, state, std::move(report));
+    }
+    return rebuild(rt, in, plan, committer, std::move(state), std::move(report));
 }
 
 } // namespace

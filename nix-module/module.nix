@@ -13,6 +13,7 @@
 #            (/var/lib/imprint/host.nix) when the evaluation is impure and the file exists.
 {
   config,
+  options,
   lib,
   pkgs,
   ...
@@ -74,6 +75,22 @@ let
   ) ([ rb.flake.base.outPath ] ++ flakeInputSources rb.flake.base);
 
   nixosRebuild = config.system.build.nixos-rebuild or pkgs.nixos-rebuild;
+
+  # The priorities at which this configuration defines `fileSystems` as a whole and its "/"
+  # entry. nixpkgs filters definitions by priority at each of those levels before it merges
+  # sub-options: nixpkgs' disk-image.nix wraps all of `fileSystems` in lib.mkImageMediaOverride
+  # (60), and a plain `fileSystems."/".device = ...` elsewhere is then dropped whatever its own
+  # priority. imprint writes the overlay's root file system at these priorities (settings
+  # overlay.file_systems_priority and overlay.root_file_system_priority), so that it is merged
+  # with the image's. The overlay's own definitions carry exactly these numbers (literals, read
+  # from the settings), so reading them here is no recursion and gives the same result with the
+  # overlay as without it.
+  fileSystemsPriority = options.fileSystems.highestPrio or 100;
+  rootFileSystemPriority =
+    let
+      byName = lib.modules.mergeAttrDefinitionsWithPrio or null;
+    in
+    if byName == null || !(options ? fileSystems) then 100 else (byName options.fileSystems)."/".highestPrio or 100;
 
   memoryNote = "Evaluating a NixOS system needs about 0.6-1.1 GB of memory; on smaller instances `nixos-rebuild` is killed by the OOM killer. Set services.imprint.rebuild.enable = false there (the hostname is still applied live) and switch to a toplevel built elsewhere, see the README.";
 in
@@ -383,6 +400,8 @@ in
           overlay = {
             path = mkDefault cfg.overlay.path;
             priority = mkDefault cfg.overlay.priority;
+            file_systems_priority = mkDefault fileSystemsPriority;
+            root_file_system_priority = mkDefault rootFileSystemPriority;
           };
           rebuild = {
             enable = mkDefault rb.enable;

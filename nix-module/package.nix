@@ -65,7 +65,11 @@ stdenv.mkDerivation (finalAttrs: {
   # The integration tests start their own hermetic dbus-daemon (no service activation).
   nativeCheckInputs = [ dbus ];
 
-  cmakeFlags = [ (lib.cmakeBool "IMPRINT_BUILD_TESTS" finalAttrs.doCheck) ];
+  cmakeFlags = [
+    (lib.cmakeBool "IMPRINT_BUILD_TESTS" finalAttrs.doCheck)
+    # libcurl is dlopen()ed on the first HTTP request; NixOS has no global library path.
+    (lib.cmakeFeature "IMPRINT_LIBCURL_PATH" "${lib.getLib curl}/lib/libcurl.so.4")
+  ];
 
   doCheck = true;
   checkPhase = ''

@@ -47,6 +47,21 @@ public:
         }
         return d;
     }
+
+    // Azure marks provisioning failed unless the VM reports Ready to the wireserver. Under
+    // --root (a test tree, an image being prepared) the platform's wireserver is left alone
+    // unless `endpoints: {azure-wireserver: URL}` names one explicitly.
+    std::optional<std::string> afterCommit(const AfterCommitContext & ctx) const override
+    {
+        auto it = ctx.config.endpoints.find("azure-wireserver");
+        bool configured = it != ctx.config.endpoints.end();
+        if (!ctx.http || (!ctx.host.isRealRoot() && !configured))
+            return std::nullopt;
+        std::string wireserver = configured ? it->second : kAzureWireserver;
+        withContext("while reporting Ready to the Azure wireserver " + wireserver,
+                    [&] { reportAzureReady(*ctx.http, wireserver); });
+        return "reported Ready to the Azure wireserver " + wireserver;
+    }
 };
 
 // The text of the first <tag>...</tag> in `xml` (no attributes expected on these elements).

@@ -1,6 +1,8 @@
 // Amazon EC2 instance metadata (IMDSv2): PUT /latest/api/token with a TTL header, then every GET
 // carries the token. IMDSv1 (GETs without a token) only when ec2.allow_imdsv1 is set: a refused
 // token PUT otherwise ends the fetch with an error that names the setting.
+// IMDS answers 401 to a GET whose token has lapsed or was revoked (the TTL ran out, or the
+// instance's metadata options changed mid-fetch); that GET then gets one new token and one retry.
 
 #include "agent/error.hh"
 #include "providers/metadata.hh"
@@ -19,6 +21,73 @@ std::string lower(std::string s)
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
 }
+
+// The IMDSv2 token, renewed when a GET is refused with 401. The token is a secret: it travels
+// only in a request header and is never part of an error message.
+class ImdsSession
+{
+public:
+    ImdsSession(HttpClient & http, std::string base, bool allowV1)
+        : http_(http), base_(std::move(base)), allowV1_(allowV1), token_(getToken(http_, base_, allowV1_))
+    {
+    }
+
+    // GET base + path with the token; nullopt for 404. A 401 on a token-bearing GET means the
+    // token lapsed or was revoked: one new token, one retry, and a second 401 is the error.
+    // Without a token (IMDSv1) a 401 is final: IMDS wants v2 now, which a rerun will use.
+    std::optional<std::string> get(const std::string & path)
+    {
+        try {
+            return http_.get(joinUrl(base_, path), headers());
+        } catch (const HttpError & e) {
+            if (e.status() != 401 || !token_)
+                throw;
+        }
+        token_ = withContext("while renewing the IMDSv2 token after HTTP 401 from " + joinUrl(base_, path),
+                             [&] { return getToken(http_, base_, allowV1_); });
+        return http_.get(joinUrl(base_, path), headers());
+    }
+
+private:
+    Headers headers() const
+    {
+        Headers h;
+        if (token_)
+            h.emplace_back("X-aws-ec2-metadata-token", *token_);
+        return h;
+    }
+
+    static std::optional<std::string> getToken(HttpClient & http, const std::string & base, bool allowV1)
+    {
+        HttpRequest put;
+        put.method = "PUT";
+        put.url = joinUrl(base, "/latest/api/token");
+        put.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}};
+        std::string refused;
+        try {
+            auto r = http.request(put);
+            if (r && !trim(r->body).empty())
+                return trim(r->body);
+            refused = r ? "an empty token" : "HTTP 404";
+        } catch (const HttpError & e) {
+            // Only a definite refusal may fall back to IMDSv1; an unreachable server stays an error.
+            if (e.kind() == HttpFailure::Transient || !allowV1)
+                throw Error(std::string(e.what())
+                            + (e.kind() == HttpFailure::Transient ? ""
+                                                                  : ": the IMDSv2 token was refused and IMDSv1 is not "
+                                                                    "allowed (ec2.allow_imdsv1)"));
+            refused = e.what();
+        }
+        if (!allowV1)
+            throw Error(put.url + ": " + refused + ": no IMDSv2 token, and IMDSv1 is not allowed (ec2.allow_imdsv1)");
+        return std::nullopt;
+    }
+
+    HttpClient & http_;
+    std::string base_;
+    bool allowV1_;
+    std::optional<std::string> token_;
+};
 
 class Ec2Provider : public Provider
 {
@@ -39,11 +108,8 @@ public:
     {
         auto & http = httpOf(ctx, name());
         std::string base = baseUrl(ctx, ctx.config.ec2UseIpv6 ? "http://[fd00:ec2::254]" : "http://169.254.169.254");
-        Headers auth;
-        if (auto token = getToken(http, base, ctx.config.ec2AllowImdsV1))
-            auth.emplace_back("X-aws-ec2-metadata-token", *token);
-
-        auto get = [&](const std::string & path) { return http.get(joinUrl(base, path), auth); };
+        ImdsSession session(http, base, ctx.config.ec2AllowImdsV1);
+        auto get = [&](const std::string & path) { return session.get(path); };
         SourceData d;
         d.source = name();
         d.origin = base;
@@ -78,33 +144,6 @@ public:
             d.userDataOrigin = joinUrl(base, "/latest/user-data");
         }
         return d;
-    }
-
-private:
-    static std::optional<std::string> getToken(HttpClient & http, const std::string & base, bool allowV1)
-    {
-        HttpRequest put;
-        put.method = "PUT";
-        put.url = joinUrl(base, "/latest/api/token");
-        put.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}};
-        std::string refused;
-        try {
-            auto r = http.request(put);
-            if (r && !trim(r->body).empty())
-                return trim(r->body);
-            refused = r ? "an empty token" : "HTTP 404";
-        } catch (const HttpError & e) {
-            // Only a definite refusal may fall back to IMDSv1; an unreachable server stays an error.
-            if (e.kind() == HttpFailure::Transient || !allowV1)
-                throw Error(std::string(e.what())
-                            + (e.kind() == HttpFailure::Transient ? ""
-                                                                  : ": the IMDSv2 token was refused and IMDSv1 is not "
-                                                                    "allowed (ec2.allow_imdsv1)"));
-            refused = e.what();
-        }
-        if (!allowV1)
-            throw Error(put.url + ": " + refused + ": no IMDSv2 token, and IMDSv1 is not allowed (ec2.allow_imdsv1)");
-        return std::nullopt;
     }
 };
 

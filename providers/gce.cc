@@ -2,7 +2,18 @@
 // server refuses requests without it). The hostname is an FQDN that may be longer than 63
 // characters; it is passed on whole and the core splits it into label and domain.
 // ssh keys: instance `ssh-keys` (and the legacy `sshKeys`), plus the project's unless the
-// instance sets block-project-ssh-keys. Lines are `user:key`; all users' keys are kept.
+// instance sets block-project-ssh-keys. Lines are `user:key`, and each key goes to its own user,
+// as Google's guest agent does (it creates the account named before the colon):
+//  - the configured ssh_user's keys go to ssh_authorized_keys, as every source's keys do;
+//  - root's keys go there too, as cloud-init's disable_root sends them to the default user:
+//    ssh_user (root unless configured) is the one login the image promises, and declaring
+//    root's keys beside an image's `PermitRootLogin no` would only pretend to grant a login;
+//  - any other name becomes users.users.<name> (isNormalUser = mkDefault true) with its keys,
+//    when NixOS accepts it as a user name: users-groups.nix aborts evaluation for 32 characters
+//    or more, and `useradd`'s portable alphabet ([a-z_][a-z0-9_-]*) is what isValidUserName
+//    checks. Other names are skipped with a warning that names the metadata key and the user
+//    (never the key), so one odd entry does not stop the machine from being provisioned;
+//  - keys whose google-ssh `expireOn` has passed are skipped (parseGceSshKeys).
 
 #include "agent/error.hh"
 #include "providers/metadata.hh"
@@ -13,6 +24,15 @@
 namespace imprint {
 
 namespace {
+
+// The user name as it may appear in a log line: printable ASCII without quotes, else a placeholder.
+std::string printableUser(const std::string & name)
+{
+    bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return c > 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\';
+    });
+    return ok ? "'" + name + "'" : "(a name with unprintable characters)";
+}
 
 std::string utcNow()
 {
@@ -60,18 +80,17 @@ public:
             d.localHostnameOrigin = joinUrl(base, "/instance/hostname");
         }
         std::string now = utcNow();
-        auto addKeys = [&](const std::optional<std::string> & text) {
-            if (text)
-                for (auto & k : parseGceSshKeys(*text, now))
-                    d.publicKeys.push_back(std::move(k.key));
+        auto addKeys = [&](const std::string & path) {
+            if (auto text = get(path))
+                assignGceKeys(d, parseGceSshKeys(*text, now), joinUrl(base, path), ctx.config.sshUser);
         };
-        addKeys(get("/instance/attributes/ssh-keys"));
-        addKeys(get("/instance/attributes/sshKeys"));
+        addKeys("/instance/attributes/ssh-keys");
+        addKeys("/instance/attributes/sshKeys");
         auto block = get("/instance/attributes/block-project-ssh-keys");
         bool blocked = block && (trim(*block) == "true" || trim(*block) == "TRUE" || trim(*block) == "True");
         if (!blocked) {
-            addKeys(get("/project/attributes/ssh-keys"));
-            addKeys(get("/project/attributes/sshKeys"));
+            addKeys("/project/attributes/ssh-keys");
+            addKeys("/project/attributes/sshKeys");
         }
         d.publicKeysOrigin = joinUrl(base, "/instance/attributes/ssh-keys")
             + (blocked ? " (project keys blocked)" : " and " + joinUrl(base, "/project/attributes/ssh-keys"));
@@ -90,6 +109,20 @@ public:
 };
 
 } // namespace
+
+void assignGceKeys(SourceData & d, std::vector<GceSshKey> keys, const std::string & origin, const std::string & sshUser)
+{
+    for (auto & k : keys) {
+        if (k.user == sshUser || k.user == "root")
+            d.publicKeys.push_back(std::move(k.key));
+        else if (isValidUserName(k.user))
+            d.userPublicKeys[k.user].push_back(std::move(k.key));
+        else
+            d.warnings.push_back("skipped an ssh key in " + origin + " for the user " + printableUser(k.user) +
+                                 ": not a user name NixOS accepts (lower-case letters, digits, '_' and '-', "
+                                 "at most 31 characters)");
+    }
+}
 
 std::vector<GceSshKey> parseGceSshKeys(std::string_view text, const std::string & nowUtc)
 {

@@ -8,6 +8,7 @@
 #include "agent/instance.hh"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,9 +30,15 @@ struct SourceData
     std::string localHostnameOrigin;           // "meta-data key 'local-hostname' in /seed/meta-data"
     std::vector<std::string> publicKeys;       // meta-data public keys, in the source's order
     std::string publicKeysOrigin;
+    // Keys the source gives to a named account other than the configured ssh_user (GCE's
+    // `user:key` lines); the provider has already checked that each name is a valid user name.
+    std::map<std::string, std::vector<std::string>> userPublicKeys;
     std::optional<std::string> userData;       // raw bytes as delivered (cloud-config, gzip, MIME...)
     std::string userDataOrigin;
     Facts facts;                               // platform attributes, pod labels...
+    // What was read but not used, one sentence each for the journal. Never key material,
+    // user-data or tokens: they name the metadata key and the reason.
+    std::vector<std::string> warnings;
 };
 
 // Everything a provider may use while fetching. Side effects sit behind these small interfaces
@@ -44,6 +51,14 @@ struct FetchContext
     std::optional<std::string> endpoint;   // --endpoint URL, or config endpoints[source]
     HttpClient * http = nullptr;           // nullptr where the network must not be used
     Mounter * mounter = nullptr;
+};
+
+// What a provider may use after the overlay is committed (see Provider::afterCommit).
+struct AfterCommitContext
+{
+    const Host & host;
+    const Config & config;
+    HttpClient * http = nullptr;  // nullptr where the network must not be used
 };
 
 struct Detection
@@ -68,6 +83,11 @@ public:
     // True where the platform, not the guest, owns the host name (a pod's UTS namespace belongs
     // to Kubernetes): imprint then never sets it live.
     virtual bool platformOwnsHostname() const { return false; }
+    // Called once after the overlay for this provider's data is committed, before the rebuild:
+    // the platform's own handshake (Azure's Ready report). Returns a sentence for the journal
+    // when it did something. An exception is logged and does not fail the run: the overlay
+    // is committed either way.
+    virtual std::optional<std::string> afterCommit(const AfterCommitContext &) const { return std::nullopt; }
 };
 
 using ProviderFactory = std::function<std::unique_ptr<Provider>()>;

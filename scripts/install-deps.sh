@@ -11,7 +11,8 @@ build_packages=(
   libsystemd-dev
   libyaml-cpp-dev
   nlohmann-json3-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev  # headers only: the library is dlopen()ed at run time
+  libcurl4
   libspdlog-dev
   libcli11-dev
   zlib1g-dev

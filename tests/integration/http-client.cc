@@ -30,14 +30,16 @@ HttpConfig fastConfig()
 }
 
 // Records sleeps; sleeps for real so that the deadline (measured on the same clock) holds.
-class RecordingClock : public RetryClock
+class RecordingClock : public Clock
 {
 public:
-    steady_clock::time_point now() override { return steady_clock::now() + skew; }
-    void sleep(milliseconds d) override { sleeps.push_back(d); skew += d; }  // virtual time: tests stay fast
+    steady_clock::time_point now() const override { return steady_clock::now() + skew; }
+    system_clock::time_point wallNow() const override { return wall ? *wall + skew : system_clock::now() + skew; }
+    void sleepFor(milliseconds d) override { sleeps.push_back(d); skew += d; }  // virtual time: tests stay fast
     double jitter() override { return 1.0; }
     std::vector<milliseconds> sleeps;
     steady_clock::duration skew{0};
+    std::optional<system_clock::time_point> wall;  // a fixed wall clock, for Retry-After dates
 };
 
 template<typename F>
@@ -163,6 +165,51 @@ TEST(HttpClient, HonoursRetryAfterOn429)
     EXPECT_EQ(http->get(server.url() + "/x"), "ok");
     ASSERT_EQ(clock->sleeps.size(), 1u);
     EXPECT_EQ(clock->sleeps[0].count(), 2000);
+}
+
+TEST(HttpClient, HonoursRetryAfterDateOn503RelativeToTheServersDate)
+{
+    // The server's clock is in 1994: the wait is the difference of its two stamps, whatever ours says.
+    std::atomic<int> n{0};
+    TestHttpServer server([&](const TestRequest &) {
+        return ++n == 1 ? TestReply{503, "", {{"Date", "Sun, 06 Nov 1994 08:49:37 GMT"},
+                                             {"Retry-After", "Sun, 06 Nov 1994 08:49:39 GMT"}}, Fault::None}
+                        : TestReply::text("ok");
+    });
+    auto clock = std::make_shared<RecordingClock>();
+    auto http = makeHttpClient(fastConfig(), clock);
+    EXPECT_EQ(http->get(server.url() + "/x"), "ok");
+    ASSERT_EQ(clock->sleeps.size(), 1u);
+    EXPECT_EQ(clock->sleeps[0].count(), 2000);
+}
+
+TEST(HttpClient, HonoursRetryAfterDateWithoutDateAgainstTheLocalClock)
+{
+    std::atomic<int> n{0};
+    TestHttpServer server([&](const TestRequest &) {
+        return ++n == 1 ? TestReply{503, "", {{"Retry-After", "Wednesday, 21-Oct-15 07:28:01 GMT"}}, Fault::None}
+                        : TestReply::text("ok");
+    });
+    auto clock = std::make_shared<RecordingClock>();
+    clock->wall = sys_days{year{2015} / October / 21} + hours{7} + minutes{28};
+    auto http = makeHttpClient(fastConfig(), clock);
+    EXPECT_EQ(http->get(server.url() + "/x"), "ok");
+    ASSERT_EQ(clock->sleeps.size(), 1u);
+    EXPECT_EQ(clock->sleeps[0].count(), 1000);
+}
+
+TEST(HttpClient, RetryAfterDateBeyondTheDeadlineGivesUpAtOnce)
+{
+    TestHttpServer server([&](const TestRequest &) {
+        return TestReply{503, "", {{"Date", "Sun, 06 Nov 1994 08:49:37 GMT"},
+                                   {"Retry-After", "Sun, 06 Nov 1994 09:49:37 GMT"}}, Fault::None};
+    });
+    auto clock = std::make_shared<RecordingClock>();
+    auto http = makeHttpClient(fastConfig(), clock);
+    auto e = expectHttpError(*http, server.url() + "/x");
+    EXPECT_EQ(e.status(), 503);
+    EXPECT_TRUE(clock->sleeps.empty());
+    EXPECT_EQ(server.count("/x"), 1u);
 }
 
 TEST(HttpClient, RetryAfterBeyondTheDeadlineGivesUpAtOnce)

@@ -37,7 +37,7 @@ struct Expect
 const Expect kPlatforms[] = {
     {"ec2", "i-0abcdef1234567890", "ip-10-0-1-23", "eu-west-1.compute.internal", 2, "Europe/Dublin"},
     {"gce", "4520851129873650412", "build-runner-with-a-deliberately-long-instance-name",
-     "europe-west1-b.c.my-project-123456.internal", 2, "Europe/Brussels"},
+     "europe-west1-b.c.my-project-123456.internal", 1, "Europe/Brussels"},  // root's; alice and carol get their own users
     {"azure", "02aab8a4-74ef-476e-8182-f6d2ba4166a6", "web-01", std::nullopt, 1, "Europe/Amsterdam"},
     {"openstack", "83679162-1378-4288-a2d4-70e13ec132aa", "test-vm", "novalocal", 1, "Europe/Berlin"},
     {"digitalocean", "2756294", "sample-droplet", std::nullopt, 1, "America/New_York"},
@@ -112,8 +112,59 @@ TEST(PlatformFetch, GceBlockProjectSshKeys)
     ASSERT_EQ(r.exitCode, 0) << r.err;
     json j = json::parse(r.out);
     ASSERT_EQ(j["ssh_authorized_keys"].size(), 1u) << j.dump();
-    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
+    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("ops@bastion"), std::string::npos);
+    ASSERT_EQ(j["users"].size(), 1u) << j.dump();
+    EXPECT_NE(j["users"]["alice"]["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
     fs::remove_all(tmp);
+}
+
+TEST(PlatformFetch, GceKeysGoToTheirOwnUsers)
+{
+    std::string root = makeTempDir("gce-users");
+    auto ps = startPlatformServer("gce", "gce/basic", root);
+    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "gce", "--endpoint", ps->endpoint, "--json", "fetch"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    json j = json::parse(r.out);
+    // root:... goes to ssh_user (root by default); alice (instance) and carol (project) become
+    // accounts; bob's key expired; Deploy.Bot is no NixOS user name.
+    ASSERT_EQ(j["ssh_authorized_keys"].size(), 1u) << j.dump();
+    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("ops@bastion"), std::string::npos);
+    ASSERT_EQ(j["users"].size(), 2u) << j.dump();
+    EXPECT_NE(j["users"]["alice"]["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
+    EXPECT_NE(j["users"]["carol"]["ssh_authorized_keys"][0].get<std::string>().find("carol@ci"), std::string::npos);
+    EXPECT_FALSE(j["users"].contains("bob"));
+    // The skipped entry is named by its metadata key and user, never by its key material.
+    EXPECT_NE(r.err.find("/computeMetadata/v1/instance/attributes/ssh-keys"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'Deploy.Bot'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("AAAAC3NzaC1lZDI1NTE5AAAAIG7hJ6kL"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("deploy-bot@ci"), std::string::npos) << r.err;
+
+    // The overlay declares the accounts, as cloud-config users[] does.
+    auto rendered = runCapture({IMPRINT_BINARY, "--root", root, "--source", "gce", "--endpoint", ps->endpoint, "render"});
+    ASSERT_EQ(rendered.exitCode, 0) << rendered.err;
+    EXPECT_NE(rendered.out.find("users.users.alice.isNormalUser = lib.mkDefault true;"), std::string::npos) << rendered.out;
+    EXPECT_NE(rendered.out.find("users.users.carol.openssh.authorizedKeys.keys"), std::string::npos) << rendered.out;
+    EXPECT_NE(rendered.out.find("users.users.root.openssh.authorizedKeys.keys"), std::string::npos) << rendered.out;
+    EXPECT_EQ(rendered.out.find("Deploy"), std::string::npos) << rendered.out;
+    fs::remove_all(root);
+}
+
+TEST(PlatformFetch, GceKeysOfTheConfiguredSshUserStayWithIt)
+{
+    std::string root = makeTempDir("gce-sshuser");
+    fs::create_directories(root + "/etc/imprint");
+    std::ofstream(root + "/etc/imprint/imprint.yaml") << "ssh_user: alice\n";
+    auto ps = startPlatformServer("gce", "gce/basic", root);
+    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "gce", "--endpoint", ps->endpoint, "--json", "fetch"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    json j = json::parse(r.out);
+    // alice's and root's keys both go to ssh_user alice; carol still gets her own account.
+    ASSERT_EQ(j["ssh_authorized_keys"].size(), 2u) << j.dump();
+    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
+    EXPECT_NE(j["ssh_authorized_keys"][1].get<std::string>().find("ops@bastion"), std::string::npos);
+    ASSERT_EQ(j["users"].size(), 1u) << j.dump();
+    EXPECT_TRUE(j["users"].contains("carol"));
+    fs::remove_all(root);
 }
 
 TEST(PlatformServers, RefuseRequestsWithoutThePlatformHeader)
@@ -275,6 +326,43 @@ TEST(Azure, ReportsReadyToTheWireserver)
     EXPECT_NE(body.find("<GoalStateIncarnation>1</GoalStateIncarnation>"), std::string::npos);
     EXPECT_NE(body.find("<ContainerId>8a1f3e52-63e5-4f0c-9a34-1a2b3c4d5e6f</ContainerId>"), std::string::npos);
     EXPECT_NE(body.find("<InstanceId>02aab8a4-74ef-476e-8182-f6d2ba4166a6.web-01</InstanceId>"), std::string::npos);
+}
+
+TEST(Azure, ARunReportsReadyThroughTheProviderHookAfterCommitting)
+{
+    // Under --root the wireserver is contacted only when `endpoints: {azure-wireserver: URL}`
+    // names one; with it, a run reports Ready once the overlay is committed.
+    for (bool configured : {false, true}) {
+        std::string root = makeTempDir("azure-run");
+        auto ps = startPlatformServer("azure", "azure/basic", root);
+        fs::create_directories(root + "/etc/imprint");
+        std::ofstream(root + "/etc/imprint/imprint.yaml")
+            << (configured ? "endpoints:\n  azure-wireserver: " + ps->endpoint + "\n" : std::string("ssh_user: root\n"));
+        auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "azure", "--endpoint", ps->endpoint, "run", "--no-rebuild"});
+        ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+        EXPECT_TRUE(fs::exists(root + "/var/lib/imprint/host.nix"));
+        std::size_t health = 0;
+        for (const auto & req : ps->server->requests())
+            health += req.path == "/machine/" && req.query == "comp=health";
+        EXPECT_EQ(health, configured ? 1u : 0u) << r.err;
+        if (configured) {
+            EXPECT_NE(r.err.find("reported Ready to the Azure wireserver"), std::string::npos) << r.err;
+        }
+        fs::remove_all(root);
+    }
+}
+
+TEST(ProviderHook, OnlyAzureActsAfterCommitAndNotUnderATestRoot)
+{
+    std::string root = makeTempDir("hook");
+    Host host(root);
+    Config config;
+    auto http = makeHttpClient(config.http);
+    for (const auto & p : allProviders()) {
+        // No endpoint configured and not the real root: nothing may be contacted.
+        EXPECT_EQ(p->afterCommit(AfterCommitContext{host, config, http.get()}), std::nullopt) << p->name();
+    }
+    fs::remove_all(root);
 }
 
 TEST(PlatformRun, FailedFetchLeavesTheCommittedOverlayAlone)

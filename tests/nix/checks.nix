@@ -1,12 +1,15 @@
-# Checks of nix-module/ and of imprint's overlays against the stub lib (stub/lib.nix), run by
+# Checks of nix-module/ and of imprint's overlays against the stub lib (stub/lib.nix) or a real
+# nixpkgs lib, run by
 # run-checks.py with `nix-instantiate --store dummy:// --eval --strict --json`.
 # Evaluates to a list of { name; ok; got; want; }.
 {
   # A copy of fixtures/host.nix at a temporary path, to exercise the classic-mode import.
   classicOverlayFile ? null,
+  # A real nixpkgs lib instead of the stub (run-checks.py imports $IMPRINT_NIXPKGS_LIB).
+  nixpkgsLib ? null,
 }:
 let
-  lib = import ./stub/lib.nix;
+  lib = if nixpkgsLib == null then import ./stub/lib.nix else nixpkgsLib;
   pkgs = import ./stub/pkgs.nix { inherit lib; };
   repo = ../..;
 
@@ -94,6 +97,42 @@ let
       { networking.hostName = image; }
       ({ lib, ... }: { networking.hostName = overlay lib; })
     ]).config.networking.hostName;
+  # nixpkgs derives these mount options from autoResize and the mount point.
+  growfsOptions = [
+    "x-systemd.growfs"
+    "x-initrd.mount"
+  ];
+
+  # ---- an image built with nixpkgs' disk-image.nix: all of fileSystems at mkImageMediaOverride --
+  mediaImage =
+    { lib, ... }:
+    {
+      fileSystems = lib.mkImageMediaOverride {
+        "/" = {
+          device = "/dev/disk/by-label/nixos";
+          autoResize = true;
+          fsType = "ext4";
+        };
+        "/boot" = {
+          device = "/dev/disk/by-label/ESP";
+          fsType = "vfat";
+        };
+      };
+    };
+  # Overlays as imprint renders them (tests/unit/render.cc writes these golden files): the root
+  # file system at the image's priorities (60 outside), and at plain ones.
+  renderedForMedia = repo + "/tests/fixtures/golden/image-media-override.nix";
+  renderedPlain = repo + "/tests/fixtures/golden/full.nix";
+  onMedia = (eval [
+    mediaImage
+    wrapperModule
+  ]).config;
+  onMediaWithOverlay = (eval [
+    mediaImage
+    wrapperModule
+    renderedForMedia
+  ]).config;
+
   deviceWith =
     overlay:
     (eval [
@@ -206,11 +245,14 @@ in
     label = null;
     fsType = "ext4";
     autoResize = true;
+    options = growfsOptions;
   })
   (check "classic: rendered settings" (yaml classic) {
     overlay = {
       path = "/var/lib/imprint/host.nix";
       priority = 90;
+      file_systems_priority = 100;
+      root_file_system_priority = 100;
     };
     rebuild = {
       enable = true;
@@ -439,6 +481,8 @@ in
     overlay = {
       path = "/var/lib/imprint/flake/host.nix";
       priority = 90;
+      file_systems_priority = 100;
+      root_file_system_priority = 100;
     };
     sources = [
       "nocloud"
@@ -513,6 +557,9 @@ in
     overlay = {
       path = "/var/lib/imprint/host.nix";
       priority = 90;
+      # No image module here: only the option's default defines fileSystems.
+      file_systems_priority = 1500;
+      root_file_system_priority = 100;
     };
     flake = "path:/etc/nixos";
     attribute = "generic";
@@ -533,6 +580,7 @@ in
     label = null;
     fsType = "ext4";
     autoResize = true;
+    options = growfsOptions;
   })
   (check "overlay: keys of image and host both kept" withOverlay.users.users.root.openssh.authorizedKeys.keys [
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIImage image@build"
@@ -591,6 +639,70 @@ in
       ./fixtures/host.nix
     ]).config.fileSystems."/".device
   ) "/dev/disk/by-label/nixos")
+  (check "image media: the module reads the image's priorities off the evaluation" {
+    inherit ((yaml onMedia).overlay) file_systems_priority root_file_system_priority;
+  } {
+    file_systems_priority = 60;
+    root_file_system_priority = 100;
+  })
+  (check "image media: the overlay rendered at them replaces the root device, keeps the rest" {
+    root = onMediaWithOverlay.fileSystems."/";
+    boot = onMediaWithOverlay.fileSystems."/boot".device;
+  } {
+    root = {
+      device = "/dev/disk/by-uuid/0b2c7a8e-4f1d-4c1b-9a51-3f0e5d6c7b8a";
+      label = null;
+      fsType = "ext4";
+      autoResize = true;
+      options = growfsOptions;
+    };
+    boot = "/dev/disk/by-label/ESP";
+  })
+  (check "image media: with the overlay in, the module still reads 60 and 100 (a fixed point)" {
+    inherit ((yaml onMediaWithOverlay).overlay) file_systems_priority root_file_system_priority;
+  } {
+    file_systems_priority = 60;
+    root_file_system_priority = 100;
+  })
+  (check "image media: no failed assertion, no warning" (
+    failedAssertions onMediaWithOverlay ++ onMediaWithOverlay.warnings
+  ) [ ])
+  (check "an image whose \"/\" entry is mkDefault: the module reads 100 and 1000" (
+    (yaml (eval [
+      ({ lib, ... }: {
+        fileSystems."/" = lib.mkDefault {
+          device = "/dev/disk/by-label/nixos";
+          fsType = "ext4";
+        };
+      })
+      wrapperModule
+    ]).config).overlay
+  ) {
+    path = "/var/lib/imprint/flake/host.nix";
+    priority = 90;
+    file_systems_priority = 100;
+    root_file_system_priority = 1000;
+  })
+  (check "image media: an overlay rendered at plain priorities is dropped (why the settings exist)" (
+    (eval [
+      mediaImage
+      wrapperModule
+      renderedPlain
+    ]).config.fileSystems."/".device
+  ) "/dev/disk/by-label/nixos")
+  (check "plain image: the overlay rendered by imprint replaces the root device" (
+    (eval [
+      ./fixtures/image.nix
+      wrapperModule
+      renderedPlain
+    ]).config.fileSystems."/"
+  ) {
+    device = "/dev/disk/by-uuid/0b2c7a8e-4f1d-4c1b-9a51-3f0e5d6c7b8a";
+    label = null;
+    fsType = "ext4";
+    autoResize = true;
+    options = growfsOptions;
+  })
   (fails "undeclared option is an error" ((eval [ { networking.hostname = "typo"; } ]).config.networking))
 
   # Classic mode: this module imports the overlay from its fixed path when it exists.

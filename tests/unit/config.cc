@@ -11,6 +11,8 @@ TEST(Config, EmptyMeansDefaults)
     Config c = parseConfig("", "imprint.yaml");
     EXPECT_EQ(c.overlayPath, "/var/lib/imprint/host.nix");
     EXPECT_EQ(c.overlayPriority, 90);
+    EXPECT_EQ(c.overlayFileSystemsPriority, 100);
+    EXPECT_EQ(c.overlayRootFileSystemPriority, 100);
     EXPECT_EQ(rebuildArgv(c.rebuild), (std::vector<std::string>{"nixos-rebuild", "switch"}));
 }
 
@@ -24,8 +26,12 @@ rebuild:
   action: boot
 overlay:
   priority: 80
+  file_systems_priority: 60
+  root_file_system_priority: 1000
 )", "imprint.yaml");
     EXPECT_EQ(c.overlayPriority, 80);
+    EXPECT_EQ(c.overlayFileSystemsPriority, 60);
+    EXPECT_EQ(c.overlayRootFileSystemPriority, 1000);
     EXPECT_EQ(rebuildArgv(c.rebuild), (std::vector<std::string>{"nixos-rebuild", "boot", "--flake", "/var/lib/imprint/flake#generic",
                                                                  "--option", "substitute", "false"}));
 }
@@ -44,6 +50,7 @@ TEST(Config, ErrorsNameTheKey)
     };
     expectError("overlay:\n  priority: high\n", "overlay.priority");
     expectError("overlay:\n  priorty: 80\n", "overlay.priorty");
+    expectError("overlay:\n  file_systems_priority: 10000\n", "overlay.file_systems_priority");
     expectError("rebuild:\n  action: reboot\n", "rebuild.action");
     expectError("rebuild:\n  flake: /etc/nixos\n", "rebuild.attribute");
     expectError("http:\n  retries: -1\n", "http.retries");

@@ -94,6 +94,7 @@ TEST(RenderOverlay, MatchesGoldenFiles)
     InstanceData keysOnly = minimal;
     keysOnly.sshAuthorizedKeys = {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a"};
     checkGolden("keys-admin-user.nix", renderOverlay(keysOnly, RenderOptions{75, "admin"}));
+    checkGolden("image-media-override.nix", renderOverlay(fullInstance(), RenderOptions{90, "root", 60, 100}));
 }
 
 TEST(RenderOverlay, IsDeterministic)
@@ -144,6 +145,32 @@ TEST(RenderOverlay, ConfiguredPriorityIsUsedEverywhere)
     EXPECT_EQ(v["networking"]["hostName"]["priority"], 60);
     EXPECT_EQ(v["fileSystems"]["/"]["label"]["priority"], 60);
     EXPECT_EQ(v["time"]["timeZone"]["priority"], 60);
+}
+
+// An image that defines all of fileSystems at lib.mkImageMediaOverride (60), as nixpkgs'
+// disk-image.nix does: the overlay's definition must sit at 60 at the outer level (or nixpkgs drops
+// it) and at the image's priority for the "/" entry, with the overlay's own priority inside.
+TEST(RenderOverlay, RootFileSystemJoinsTheImagePriorities)
+{
+    REQUIRE_NIX();
+    auto text = renderOverlay(fullInstance(), RenderOptions{90, "root", 60, 1000});
+    ASSERT_EQ(nixParseError(text), "") << text;
+    json v = evalOrFail(text);
+    json fs = v["fileSystems"];
+    ASSERT_EQ(fs["_type"], "override") << fs.dump();
+    EXPECT_EQ(fs["priority"], 60);
+    json root = fs["content"]["/"];
+    EXPECT_EQ(root["priority"], 1000);
+    EXPECT_EQ(root["content"]["device"]["content"], fullInstance().rootDevice->device);
+    EXPECT_EQ(root["content"]["device"]["priority"], 90);
+    EXPECT_TRUE(root["content"]["label"]["content"].is_null());
+    EXPECT_EQ(root["content"]["fsType"]["priority"], 90);
+    EXPECT_EQ(v["networking"]["hostName"]["priority"], 90) << "only fileSystems takes the image's priorities";
+
+    // Plain levels stay plain: no mkOverride 100 wrapper.
+    json plainRoot = evalOrFail(renderOverlay(fullInstance(), RenderOptions{90, "root", 60, 100}))["fileSystems"];
+    EXPECT_EQ(plainRoot["priority"], 60);
+    EXPECT_EQ(plainRoot["content"]["/"]["device"]["priority"], 90);
 }
 
 // Strings an attacker controls (pod annotations, metadata values) must come back byte for byte

@@ -1,30 +1,43 @@
 # A small stand-in for nixpkgs' `lib`, enough to evaluate nix-module/*.nix and imprint's overlays
 # with Debian's nix-instantiate and no nixpkgs. It follows nixpkgs' module system where it
-# matters for imprint (lib/modules.nix, lib/types.nix):
+# matters for imprint (lib/modules.nix, lib/types.nix), and differential.nix checks it against
+# a real nixpkgs lib (run-checks.py differential):
 # - mkOverride returns { _type = "override"; priority; content; } exactly; a plain definition
 #   has priority 100, an option's default is added as mkOptionDefault (1500); the lowest number
-#   wins; the definitions left at the winning priority are merged by the option's type:
-#   str/int/bool/enum need equal values ("has conflicting definition values" otherwise), lists
-#   concatenate, attrsOf merges per name;
+#   wins AT THE OPTION: `fileSystems` is one option (attrsOf submodule), so a plain
+#   `fileSystems."/".device = mkOverride 90 x` is a priority-100 definition of `fileSystems`
+#   and is dropped whole when the image defines `fileSystems = mkImageMediaOverride {...}`;
+# - the definitions left at the winning priority are merged by the option's type: str/int/bool/
+#   enum need equal values ("has conflicting definition values" otherwise), lists concatenate,
+#   attrsOf/lazyAttrsOf merge per name (the priority filter runs again per name), a submodule
+#   is a module evaluation of its own whose modules are the definitions, where each sub-option
+#   has its own priorities and default and `name` is the attribute name;
 # - mkIf / mkMerge / mkOverride around attribute sets are pushed down to the options
-#   (pushDownProperties) and discharged there (dischargeProperties), so conditions are not
-#   forced to learn which options a module defines;
+#   (pushDownProperties) and discharged there (dischargeProperties);
 # - a module is a path, a function or an attribute set, with imports / options / config or the
-#   shorthand (everything else is config); a path imported twice counts once; defining an
-#   option nobody declared is an error.
-# Not modelled: submodules (tests declare fixed option trees, e.g. fileSystems."/", whose
-# per-sub-option merge is what a submodule does), mkOrder, freeformType, _module.args.
+#   shorthand (everything else is config); a module's key dedupes it; definitions are merged in
+#   the order nixpkgs uses (modules collected breadth first, then reversed: a later module's
+#   list elements come first); defining an option nobody declared is an error when the
+#   result's config or options are read;
+# - options.<path> carries value, highestPrio, isDefined, definitions and files;
+#   module arguments other than lib/config/options/specialArgs come from config._module.args
+#   (lazyAttrsOf raw), which also holds extendModules; the result has extendModules.
+# Not modelled: mkOrder, freeformType, disabledModules, declaring one option in several modules
+# (nixpkgs merges such declarations, e.g. submodule options of users.users), readOnly,
+# getSubOptions, option documentation, error messages word for word.
 let
   inherit (builtins)
     all
     any
     attrNames
+    attrValues
     concatLists
     concatMap
     concatStringsSep
     elem
     filter
     foldl'
+    functionArgs
     genList
     head
     isAttrs
@@ -40,6 +53,7 @@ let
     mapAttrs
     tail
     toJSON
+    zipAttrsWith
     ;
 
   showLoc = loc: concatStringsSep "." loc;
@@ -47,6 +61,9 @@ let
   isDerivation = x: isAttrs x && (x.type or "") == "derivation";
   imap0 = f: list: genList (i: f i (builtins.elemAt list i)) (length list);
   unique = foldl' (acc: x: if elem x acc then acc else acc ++ [ x ]) [ ];
+  reverseList = l: genList (i: builtins.elemAt l (length l - 1 - i)) (length l);
+  filterAttrs = pred: set: removeAttrs set (filter (n: !(pred n set.${n})) (attrNames set));
+  last = l: builtins.elemAt l (length l - 1);
   showValue = v: if isDerivation v then "<derivation ${v.name or "?"}>" else toJSON v;
 
   # ---- properties (lib/modules.nix) ---------------------------------------------------------
@@ -62,16 +79,20 @@ let
     _type = "merge";
     inherit contents;
   };
+  mkOptionDefault = mkOverride 1500;
   defaultOverridePriority = 100;
 
   pushDownProperties =
+    let
+      mapIfAttrs = f: v: if isAttrs v then mapAttrs f v else v;
+    in
     cfg:
     if (cfg._type or "") == "merge" then
       concatMap pushDownProperties cfg.contents
     else if (cfg._type or "") == "if" then
-      map (mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
+      map (mapIfAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
     else if (cfg._type or "") == "override" then
-      map (mapAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
+      map (mapIfAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
     else
       [ cfg ];
 
@@ -89,15 +110,20 @@ let
     else
       [ def ];
 
-  filterOverrides =
+  # The definitions at the lowest priority number, stripped of their mkOverride, and that number
+  # (9999 when there is no definition at all, as in nixpkgs).
+  filterOverrides' =
     defs:
     let
       getPrio =
         def: if (def.value._type or "") == "override" then def.value.priority else defaultOverridePriority;
-      highest = foldl' (p: def: if getPrio def < p then getPrio def else p) 9999 defs;
+      highestPrio = foldl' (p: def: if getPrio def < p then getPrio def else p) 9999 defs;
       strip = def: if (def.value._type or "") == "override" then def // { value = def.value.content; } else def;
     in
-    map strip (filter (def: getPrio def == highest) defs);
+    {
+      values = map strip (filter (def: getPrio def == highestPrio) defs);
+      inherit highestPrio;
+    };
 
   mergeDefinitions =
     loc: type: defs:
@@ -109,19 +135,24 @@ let
           inherit value;
         }) (dischargeProperties def.value)
       ) defs;
-      defsFinal = filterOverrides discharged;
+      filtered = filterOverrides' discharged;
+      defsFinal = filtered.values;
       isDefined = defsFinal != [ ];
       bad = filter (def: !type.check def.value) defsFinal;
       mergedValue =
-        if !isDefined then
-          throw "The option `${showLoc loc}' is used but not defined."
-        else if bad != [ ] then
-          throw "A definition for option `${showLoc loc}' is not of type `${type.description}'. Definition values:\n- In `${(head bad).file}': ${showValue (head bad).value}"
+        if isDefined then
+          if bad != [ ] then
+            throw "A definition for option `${showLoc loc}' is not of type `${type.description}'. Definition values:\n- In `${(head bad).file}': ${showValue (head bad).value}"
+          else
+            type.merge loc defsFinal
+        else if type.emptyValue ? value then
+          type.emptyValue.value
         else
-          type.merge loc defsFinal;
+          throw "The option `${showLoc loc}' was accessed but has no value defined. Try setting the option.";
     in
     {
       inherit isDefined mergedValue defsFinal;
+      inherit (filtered) highestPrio;
       optionalValue = if isDefined then { value = mergedValue; } else { };
     };
 
@@ -144,22 +175,20 @@ let
       throw "The option `${showLoc loc}' is defined multiple times while it's expected to be unique.";
 
   # ---- types (lib/types.nix) ------------------------------------------------------------------
+  # emptyValue.value: what an option of the type is when nothing defines it (nixpkgs: lists [],
+  # attribute sets {}, nullOr null, a submodule its defaults); without it, reading throws.
   mkOptionType =
-    {
-      name,
-      description ? name,
-      check ? (x: true),
-      merge ? mergeOneOption,
-    }:
+    args:
     {
       _type = "option-type";
-      inherit
-        name
-        description
-        check
-        merge
-        ;
-    };
+      description = args.name;
+      check = x: true;
+      merge = mergeOneOption;
+      emptyValue = { };
+    }
+    // args;
+
+  isNonEmpty = s: builtins.match "[ \t\n]*" s == null;
 
   types = rec {
     inherit mkOptionType;
@@ -194,6 +223,12 @@ let
       check = isString;
       merge = mergeEqualOption;
     };
+    nonEmptyStr = mkOptionType {
+      name = "nonEmptyStr";
+      description = "non-empty string";
+      check = x: isString x && isNonEmpty x;
+      merge = mergeEqualOption;
+    };
     lines = mkOptionType {
       name = "lines";
       description = "strings concatenated with \"\\n\"";
@@ -219,15 +254,33 @@ let
       description = "attribute set";
       check = isAttrs;
       merge = loc: foldl' (res: def: res // def.value) { };
+      emptyValue.value = { };
     };
+    # Attribute sets merge per name, a package (string-like set) must be defined once, functions
+    # merge their results, anything else (lists too) must be equal; mixed kinds are an error.
     anything = mkOptionType {
       name = "anything";
       merge =
         loc: defs:
-        if all (def: isAttrs def.value && !isStringLike def.value) defs then
+        let
+          kind = v: if isAttrs v && isStringLike v then "stringCoercibleSet" else builtins.typeOf v;
+          common = foldl' (
+            k: def:
+            if kind def.value == k then k else throw "The option `${showLoc loc}' has conflicting option types."
+          ) (kind (head defs).value) defs;
+        in
+        if common == "set" then
           (attrsOf anything).merge loc defs
-        else if all (def: isList def.value) defs && length defs > 1 then
-          throw "The option `${showLoc loc}' has conflicting definition values (lists are not merged by `anything')."
+        else if common == "stringCoercibleSet" then
+          mergeOneOption loc defs
+        else if common == "lambda" then
+          arg:
+          anything.merge (loc ++ [ "<function body>" ]) (
+            map (def: {
+              inherit (def) file;
+              value = def.value arg;
+            }) defs
+          )
         else
           mergeEqualOption loc defs;
     };
@@ -266,33 +319,54 @@ let
               )
             ) defs
           );
+        emptyValue.value = [ ];
       };
-    attrsOf =
+    # nixpkgs: addCheck (listOf t) (l: l != []), and no empty value.
+    nonEmptyListOf =
       elemType:
+      listOf elemType
+      // {
+        name = "nonEmptyListOf";
+        description = "non-empty list of ${elemType.description}";
+        check = l: isList l && l != [ ];
+        emptyValue = { };
+      };
+    attrsWith =
+      {
+        elemType,
+        lazy ? false,
+      }:
       mkOptionType {
-        name = "attrsOf";
-        description = "attribute set of ${elemType.description}";
+        name = if lazy then "lazyAttrsOf" else "attrsOf";
+        description = "${if lazy then "lazy attribute set" else "attribute set"} of ${elemType.description}";
         check = isAttrs;
         merge =
           loc: defs:
           let
-            names = unique (concatMap (def: attrNames def.value) defs);
-            merged = map (name: {
-              inherit name;
-              r = mergeDefinitions (loc ++ [ name ]) elemType (
-                map (def: {
+            evals = zipAttrsWith (name: defs: mergeDefinitions (loc ++ [ name ]) elemType defs) (
+              map (
+                def:
+                mapAttrs (n: v: {
                   inherit (def) file;
-                  value = def.value.${name};
-                }) (filter (def: def.value ? ${name}) defs)
-              );
-            }) names;
+                  value = v;
+                }) def.value
+              ) defs
+            );
           in
-          listToAttrs (
-            map (x: {
-              inherit (x) name;
-              value = x.r.mergedValue;
-            }) (filter (x: x.r.isDefined) merged)
-          );
+          # attrsOf drops a name whose definitions all went away (mkIf false); lazyAttrsOf
+          # keeps the name and throws (or gives the empty value) when it is read.
+          if lazy then
+            mapAttrs (n: v: v.optionalValue.value or elemType.emptyValue.value or v.mergedValue) evals
+          else
+            mapAttrs (n: v: v.optionalValue.value) (filterAttrs (n: v: v.optionalValue ? value) evals);
+        emptyValue.value = { };
+      };
+    attrsOf = elemType: attrsWith { inherit elemType; };
+    lazyAttrsOf =
+      elemType:
+      attrsWith {
+        inherit elemType;
+        lazy = true;
       };
     nullOr =
       elemType:
@@ -308,6 +382,7 @@ let
             throw "The option `${showLoc loc}' is defined both null and not null."
           else
             elemType.merge loc defs;
+        emptyValue.value = null;
       };
     either =
       t1: t2:
@@ -325,6 +400,54 @@ let
             mergeOneOption loc defs;
       };
     oneOf = ts: foldl' either (head ts) (tail ts);
+
+    # A submodule value is the config of a module evaluation whose modules are the type's own
+    # modules plus one module per definition (an attribute set is that module's config when
+    # shorthandOnlyDefinesConfig, as `submodule` sets it), with `name` the last element of the
+    # option's path.
+    submoduleWith =
+      {
+        modules,
+        specialArgs ? { },
+        shorthandOnlyDefinesConfig ? false,
+        description ? null,
+      }:
+      let
+        base = evalModules {
+          inherit specialArgs;
+          modules = [ { _module.args.name = mkOptionDefault "‹name›"; } ] ++ modules;
+        };
+        asModule =
+          def:
+          if isAttrs def.value && shorthandOnlyDefinesConfig then
+            {
+              _file = def.file;
+              config = def.value;
+            }
+          else
+            {
+              _file = def.file;
+              imports = [ def.value ];
+            };
+      in
+      mkOptionType {
+        name = "submodule";
+        description = if description != null then description else "submodule";
+        check = x: isAttrs x || isFunction x || isPath x;
+        merge =
+          loc: defs:
+          (base.extendModules {
+            modules = [ { _module.args.name = last loc; } ] ++ map asModule defs;
+            prefix = loc;
+          }).config;
+        emptyValue.value = base.config;
+      };
+    submodule =
+      modules:
+      submoduleWith {
+        shorthandOnlyDefinesConfig = true;
+        modules = if isList modules then modules else [ modules ];
+      };
   };
 
   # ---- options ------------------------------------------------------------------------------
@@ -333,50 +456,75 @@ let
 
   # ---- evalModules (lib/modules.nix, reduced) ------------------------------------------------
   evalModules =
-    {
+    evalArgs@{
       modules,
       specialArgs ? { },
+      prefix ? [ ],
     }:
     let
+      # Declares _module.args and gives it extendModules, as nixpkgs' internal module does.
+      internalModule = {
+        _file = "lib/modules.nix";
+        key = "lib/modules.nix";
+        options._module.args = mkOption { type = types.lazyAttrsOf types.raw; };
+        config._module.args = { inherit extendModules; };
+      };
+
       args = {
-        inherit lib config options;
+        inherit lib config options specialArgs;
+        _prefix = prefix;
       } // specialArgs;
 
-      unify =
-        file: m:
-        let
-          m' = if isFunction m then m args else m;
-          meta = [
-            "_file"
-            "key"
-            "imports"
-            "options"
-            "config"
-            "meta"
-          ];
-        in
-        {
-          _file = m'._file or file;
-          imports = m'.imports or [ ];
-          options = m'.options or { };
-          config = if m' ? config || m' ? options then m'.config or { } else removeAttrs m' meta;
-        };
+      # Every argument the function names is given (lazily): from args, or else from
+      # config._module.args (nixpkgs' applyModuleArgs).
+      callModule = f: f (args // mapAttrs (name: _: args.${name} or config._module.args.${name}) (functionArgs f));
+
+      meta = [
+        "_class"
+        "_file"
+        "key"
+        "disabledModules"
+        "imports"
+        "options"
+        "config"
+        "meta"
+        "freeformType"
+      ];
+      unify = file: key: m: {
+        _file = m._file or file;
+        key = toString (m.key or key);
+        imports = m.imports or [ ];
+        options = m.options or { };
+        config = if m ? config || m ? options then m.config or { } else removeAttrs m meta;
+      };
+      load =
+        file: key: m:
+        if isFunction m then
+          unify file key (callModule m)
+        else if isAttrs m && (m._type or "module") == "module" then
+          unify file key m
+        else if isAttrs m && (m._type == "if" || m._type == "override") then
+          load file key { config = m; }
+        else if isPath m || isString m then
+          load (toString m) (toString m) (import m)
+        else
+          throw "A module in `${file}' is not a module (a ${builtins.typeOf m}).";
 
       item =
-        anonKey: parentFile: m:
+        file: key: m:
         let
-          isFile = isPath m || isString m;
+          module = load file key m;
         in
         {
-          key = if isFile then toString m else anonKey;
-          module = if isFile then unify (toString m) (import m) else unify parentFile m;
+          inherit (module) key;
+          inherit module;
         };
-
+      # Breadth first, first occurrence of a key kept; nixpkgs merges in the reverse order.
       collected = builtins.genericClosure {
-        startSet = imap0 (i: m: item "<root ${toString i}>" "<root ${toString i}>" m) modules;
-        operator = it: imap0 (i: m: item "${it.key}/${toString i}" it.module._file m) it.module.imports;
+        startSet = imap0 (i: m: item "<unknown-file>" "<root ${toString i}>" m) (modules ++ [ internalModule ]);
+        operator = it: imap0 (i: m: item it.module._file "${it.key}:anon-${toString (i + 1)}" m) it.module.imports;
       };
-      mods = map (it: it.module) collected;
+      mods = reverseList (map (it: it.module) collected);
 
       # All option declarations merged into one tree; an option declared twice is an error.
       mergeDecls =
@@ -385,22 +533,14 @@ let
           if length decls == 1 then
             head decls // { inherit loc; }
           else
-            throw "The option `${showLoc loc}' is declared more than once."
+            throw "The option `${showLoc loc}' is declared more than once (the stub does not merge declarations)."
         else
-          let
-            names = unique (concatMap attrNames decls);
-          in
-          listToAttrs (
-            map (name: {
-              inherit name;
-              value = mergeDecls (loc ++ [ name ]) (
-                map (d: d.${name}) (filter (d: d ? ${name}) decls)
-              );
-            }) names
-          );
-      options = mergeDecls [ ] (map (m: m.options) mods);
+          zipAttrsWith (name: mergeDecls (loc ++ [ name ])) decls;
+      declared = mergeDecls prefix (map (m: m.options) mods);
 
-      # defs: [{ file; value; }] at one level of the option tree.
+      # One level of the option tree. defs: [{ file; value; }] of the attribute sets defined at
+      # loc. Returns the evaluated options below (tree) and the definitions of names nobody
+      # declared (unmatched).
       evalNode =
         loc: decl: defs:
         let
@@ -411,21 +551,28 @@ let
               inherit value;
             }) (pushDownProperties def.value)
           ) defs;
-          undeclared = filter (name: !(decl ? ${name})) (unique (concatMap (d: attrNames d.value) pushed));
           sub =
             name:
             map (d: {
               inherit (d) file;
               value = d.value.${name};
             }) (filter (d: d.value ? ${name}) pushed);
-          node = mapAttrs (
-            name: opt: if isOption opt then evalOption (loc ++ [ name ]) opt (sub name) else evalNode (loc ++ [ name ]) opt (sub name)
+          children = mapAttrs (
+            name: d:
+            if isOption d then { option = evalOption (loc ++ [ name ]) d (sub name); } else evalNode (loc ++ [ name ]) d (sub name)
           ) decl;
+          own = concatMap (
+            d:
+            map (name: {
+              loc = loc ++ [ name ];
+              inherit (d) file;
+            }) (filter (name: !(decl ? ${name})) (attrNames d.value))
+          ) pushed;
         in
-        if undeclared != [ ] then
-          throw "The option `${showLoc (loc ++ [ (head undeclared) ])}' does not exist. Definition in `${(head (filter (d: d.value ? ${head undeclared}) pushed)).file}'."
-        else
-          node;
+        {
+          tree = mapAttrs (name: c: if c ? option then c.option else c.tree) children;
+          unmatched = own ++ concatMap (c: c.unmatched or [ ]) (attrValues children);
+        };
 
       evalOption =
         loc: opt: defs:
@@ -436,7 +583,7 @@ let
                 [
                   {
                     file = "<default of ${showLoc loc}>";
-                    value = mkOverride 1500 opt.default;
+                    value = mkOptionDefault opt.default;
                   }
                 ]
               else
@@ -445,32 +592,95 @@ let
             ++ defs;
           r = mergeDefinitions loc opt.type withDefault;
         in
-        if opt ? apply then opt.apply r.mergedValue else r.mergedValue;
+        opt
+        // {
+          value = if opt ? apply then opt.apply r.mergedValue else r.mergedValue;
+          inherit (r) highestPrio isDefined;
+          definitions = map (d: d.value) r.defsFinal;
+          definitionsWithLocations = r.defsFinal;
+          files = map (d: d.file) r.defsFinal;
+          inherit loc;
+        };
 
-      config = evalNode [ ] options (
+      root = evalNode prefix declared (
         map (m: {
           file = m._file;
           value = m.config;
         }) mods
       );
+      options = root.tree;
+      valuesOf = tree: mapAttrs (n: v: if isOption v then v.value else valuesOf v) tree;
+      config = valuesOf options;
+
+      checked =
+        x:
+        if root.unmatched == [ ] then
+          x
+        else
+          let
+            u = head root.unmatched;
+          in
+          throw "The option `${showLoc u.loc}' does not exist. Definition in `${u.file}'.";
+
+      extendModules =
+        extendArgs@{
+          modules ? [ ],
+          specialArgs ? { },
+          prefix ? [ ],
+        }:
+        evalModules {
+          modules = evalArgs.modules ++ modules;
+          specialArgs = (evalArgs.specialArgs or { }) // specialArgs;
+          prefix = extendArgs.prefix or evalArgs.prefix or [ ];
+        };
     in
     {
-      inherit config options;
+      _type = "configuration";
+      options = checked options;
+      config = checked (removeAttrs config [ "_module" ]);
+      _module = checked config._module;
+      inherit extendModules;
     };
 
+  # nixpkgs lib/modules.nix: an attrsOf option's definitions per name, with the priority that
+  # won at that level (the value is the option's own).
+  mergeAttrDefinitionsWithPrio =
+    opt:
+    let
+      perName = builtins.zipAttrsWith (n: defs: defs) (
+        concatMap (
+          def:
+          map (mapAttrs (
+            n: v: {
+              inherit (def) file;
+              value = v;
+            }
+          )) (pushDownProperties def.value)
+        ) opt.definitionsWithLocations
+      );
+    in
+    mapAttrs (n: defs: {
+      value = opt.value.${n};
+      inherit ((mergeDefinitions (opt.loc ++ [ n ]) types.anything defs)) highestPrio;
+    }) perName;
+
   lib = {
+    modules = { inherit mergeAttrDefinitionsWithPrio; };
     inherit
       mkOverride
       mkIf
       mkMerge
       mkOption
+      mkOptionDefault
       types
       evalModules
       isOption
       mergeDefinitions
+      filterAttrs
+      reverseList
+      last
       ;
     mkDefault = mkOverride 1000;
-    mkOptionDefault = mkOverride 1500;
     mkImageMediaOverride = mkOverride 60;
     mkForce = mkOverride 50;
     mkVMOverride = mkOverride 10;
@@ -497,6 +707,7 @@ let
       lhs
       // mapAttrs (n: v: if isAttrs v && isAttrs (lhs.${n} or null) then lib.recursiveUpdate lhs.${n} v else v) rhs;
     concatStringsSep = builtins.concatStringsSep;
+    mapAttrsToList = f: set: map (n: f n set.${n}) (attrNames set);
     getExe = p: "${p}/bin/${p.meta.mainProgram or p.pname or p.name}";
   };
 in

@@ -1,11 +1,59 @@
 # The NixOS options that imprint's module and overlays touch, declared with their nixpkgs
-# types and defaults. fileSystems and users.users are attrsOf submodule in nixpkgs; the stub
-# declares the one entry the tests use as a fixed tree, which merges each sub-option the way
-# a submodule does.
-{ lib, pkgs, ... }:
+# types and defaults. Also evaluated with a real nixpkgs lib by ../differential.nix, so it uses
+# only lib functions both have. fileSystems and users.users are attrsOf submodule as in nixpkgs
+# (nixos/modules/tasks/filesystems.nix, nixos/modules/config/users-groups.nix + the openssh
+# module), with the sub-options imprint cares about.
+{ config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption types;
   anyAttrs = types.attrsOf types.anything;
+
+  # filesystems.nix escapes the label for /dev/disk/by-label/.
+  escape = builtins.replaceStrings [ " " "\t" ] [ "\\040" "\\011" ];
+  # nixos/lib/utils.nix pathsNeededForBoot; nixpkgs compares the mount point, here the
+  # attribute name (there is no mountPoint sub-option).
+  pathsNeededForBoot = [ "/" "/nix" "/nix/store" "/var" "/var/log" "/var/lib" "/var/lib/nixos" "/etc" "/usr" ];
+
+  fileSystem =
+    { name, config, ... }:
+    {
+      options = {
+        device = mkOption {
+          type = types.nullOr types.nonEmptyStr;
+          default = null;
+        };
+        label = mkOption {
+          type = types.nullOr types.nonEmptyStr;
+          default = null;
+        };
+        fsType = mkOption {
+          type = types.nonEmptyStr;
+          default = "auto";
+        };
+        options = mkOption {
+          type = types.nonEmptyListOf types.nonEmptyStr;
+          default = [ "defaults" ];
+        };
+        autoResize = mkOption {
+          type = types.bool;
+          default = false;
+        };
+      };
+      config = {
+        device = lib.mkIf (config.label != null) (lib.mkDefault "/dev/disk/by-label/${escape config.label}");
+        options = lib.mkMerge [
+          (lib.mkIf config.autoResize [ "x-systemd.growfs" ])
+          (lib.mkIf (builtins.elem name pathsNeededForBoot) [ "x-initrd.mount" ])
+        ];
+      };
+    };
+
+  user = {
+    options.openssh.authorizedKeys.keys = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+    };
+  };
 in
 {
   options = {
@@ -17,31 +65,13 @@ in
       type = types.nullOr types.str;
       default = null;
     };
-    fileSystems."/" = {
-      device = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-      };
-      label = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-      };
-      fsType = mkOption {
-        type = types.str;
-        default = "auto";
-      };
-      autoResize = mkOption {
-        type = types.bool;
-        default = false;
-      };
+    fileSystems = mkOption {
+      type = types.attrsOf (types.submodule fileSystem);
+      default = { };
     };
-    users.users.root.openssh.authorizedKeys.keys = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
-    };
-    users.users.admin.openssh.authorizedKeys.keys = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
+    users.users = mkOption {
+      type = types.attrsOf (types.submodule user);
+      default = { };
     };
     time.timeZone = mkOption {
       type = types.nullOr types.str;
@@ -92,4 +122,10 @@ in
       default = pkgs.nix;
     };
   };
+
+  # filesystems.nix: label and device must agree.
+  config.assertions = map (fs: {
+    assertion = fs.label != null -> fs.device == "/dev/disk/by-label/${escape fs.label}";
+    message = "The filesystem with mount point ${fs.name} has its label and device set to inconsistent values: label: ${toString fs.label} device: ${toString fs.device}";
+  }) (lib.mapAttrsToList (name: fs: fs // { inherit name; }) config.fileSystems);
 }
