@@ -33,6 +33,7 @@ declare -A seeds=(
   [fuzz-openstack]="*/*/openstack/*/meta_data.json"
   [fuzz-ec2-keys]="ec2/*/public-keys"
   [fuzz-gce-ssh-keys]="gce/*/*ssh-keys"
+  [fuzz-http-date]=""
   [fuzz-azure-instance]="azure/*/instance.json"
   [fuzz-azure-goalstate]="azure/*/goalstate.xml"
   [fuzz-digitalocean]="digitalocean/*/v1.json"

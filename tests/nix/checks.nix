@@ -104,21 +104,7 @@ let
   ];
 
   # ---- an image built with nixpkgs' disk-image.nix: all of fileSystems at mkImageMediaOverride --
-  mediaImage =
-    { lib, ... }:
-    {
-      fileSystems = lib.mkImageMediaOverride {
-        "/" = {
-          device = "/dev/disk/by-label/nixos";
-          autoResize = true;
-          fsType = "ext4";
-        };
-        "/boot" = {
-          device = "/dev/disk/by-label/ESP";
-          fsType = "vfat";
-        };
-      };
-    };
+  mediaImage = ./fixtures/media-image.nix;
   # Overlays as imprint renders them (tests/unit/render.cc writes these golden files): the root
   # file system at the image's priorities (60 outside), and at plain ones.
   renderedForMedia = repo + "/tests/fixtures/golden/image-media-override.nix";

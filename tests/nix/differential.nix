@@ -247,19 +247,7 @@ let
 
   images = {
     # nixos/modules/virtualisation/disk-image.nix
-    media = {
-      fileSystems = lib.mkImageMediaOverride {
-        "/" = {
-          device = "/dev/disk/by-label/nixos";
-          autoResize = true;
-          fsType = "ext4";
-        };
-        "/boot" = {
-          device = "/dev/disk/by-label/ESP";
-          fsType = "vfat";
-        };
-      };
-    };
+    media = ./fixtures/media-image.nix;
     # nixos-generators' qcow format and friends
     plain = {
       fileSystems."/" = {
