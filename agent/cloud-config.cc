@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxMimeNesting = 4;
-
 std::string lower(std::string_view s)
 {
     std::string out(s);
@@ -45,10 +43,12 @@ void mergeInto(json & base, const json & overlay)
     }
 }
 
+// A MIME entity's headers, and its body as a view into the text it was parsed from: parts are
+// never copied, so memory stays one copy of the input plus what is decoded (bounded by the budget).
 struct MimeEntity
 {
     std::map<std::string, std::string> headers;  // lower-case names
-    std::string body;
+    std::string_view body;
 };
 
 // Splits "Content-Type: multipart/mixed; boundary=\"x\"" parameters.
@@ -102,24 +102,24 @@ MimeEntity parseEntity(std::string_view text)
         lastName = lower(trim(line.substr(0, colon)));
         e.headers[lastName] = trim(line.substr(colon + 1));
     }
-    e.body = pos < text.size() ? std::string(text.substr(pos)) : std::string();
+    e.body = pos < text.size() ? text.substr(pos) : std::string_view();
     return e;
 }
 
-std::vector<std::string> splitMultipart(const std::string & body, const std::string & boundary)
+std::vector<std::string_view> splitMultipart(std::string_view body, const std::string & boundary)
 {
-    std::vector<std::string> parts;
+    std::vector<std::string_view> parts;
     const std::string delim = "--" + boundary;
     std::size_t pos = 0;
-    std::size_t partStart = std::string::npos;
+    std::size_t partStart = std::string_view::npos;
     while (pos <= body.size()) {
         auto eol = body.find('\n', pos);
-        std::string line = body.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+        std::string_view line = body.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
         if (!line.empty() && line.back() == '\r')
-            line.pop_back();
+            line.remove_suffix(1);
         bool isClose = line == delim + "--";
         if (line == delim || isClose) {
-            if (partStart != std::string::npos) {
+            if (partStart != std::string_view::npos) {
                 std::size_t end = pos;
                 // The line break before a delimiter belongs to the delimiter.
                 if (end > partStart && body[end - 1] == '\n') --end;
@@ -128,17 +128,21 @@ std::vector<std::string> splitMultipart(const std::string & body, const std::str
             }
             if (isClose)
                 return parts;
-            partStart = eol == std::string::npos ? body.size() : eol + 1;
+            partStart = eol == std::string_view::npos ? body.size() : eol + 1;
         }
-        if (eol == std::string::npos)
+        if (eol == std::string_view::npos)
             break;
         pos = eol + 1;
     }
-    if (partStart != std::string::npos && partStart < body.size())
+    if (partStart != std::string_view::npos && partStart < body.size())
         parts.push_back(body.substr(partStart));  // tolerate a missing closing delimiter
     return parts;
 }
 
+// Walks the document tree of one user-data. Every gzip layer and every multipart level is one
+// level of nesting (at most kMaxUserDataNesting); a gzip stream directly inside another is not
+// opened, as cloud-init opens one layer; the bytes that gzip and base64 produce, across the
+// whole tree, share one budget (kMaxDecodedUserData); there are at most kMaxMimeParts parts.
 class Decoder
 {
 public:
@@ -146,11 +150,14 @@ public:
 
     CloudConfig result;
 
-    void decode(std::string_view data, const std::string & where, int nesting)
+    void decode(std::string_view data, const std::string & where, int nesting, bool justInflated = false)
     {
         if (isGzip(data)) {
-            std::string inflated = gunzip(data, kUserDataCap, where);
-            decode(inflated, where + " (gzip)", nesting);
+            if (justInflated) {
+                result.ignoredParts.push_back(where + ": gzip inside gzip (cloud-init opens one layer; not read)");
+                return;
+            }
+            decodeGzip(data, where, nesting);
             return;
         }
         if (isMime(data)) {
@@ -164,6 +171,37 @@ private:
     std::string origin_;
     int partCounter_ = 0;
 
+    void enter(int nesting, const std::string & where)
+    {
+        if (nesting > kMaxUserDataNesting)
+            throw Error(where + ": gzip layers and MIME parts nested deeper than " + std::to_string(kMaxUserDataNesting) +
+                        " levels");
+        result.deepestNesting = std::max(result.deepestNesting, nesting);
+    }
+
+    // Counts `bytes` more decoded bytes against the one budget of this user-data.
+    void spend(std::size_t bytes, const std::string & where)
+    {
+        if (bytes > kMaxDecodedUserData - result.decodedBytes)
+            throw Error(where + ": decodes to more than " + std::to_string(kMaxDecodedUserData) +
+                        " bytes (gzip and base64 layers of the whole user-data together)");
+        result.decodedBytes += bytes;
+    }
+
+    void decodeGzip(std::string_view data, const std::string & where, int nesting)
+    {
+        enter(nesting + 1, where);
+        std::size_t left = kMaxDecodedUserData - result.decodedBytes;
+        std::string inflated;
+        try {
+            inflated = gunzip(data, left, where);
+        } catch (const GunzipCapExceeded &) {
+            spend(left + 1, where);  // throws the budget's own error
+        }
+        spend(inflated.size(), where);
+        decode(inflated, where + " (gzip)", nesting + 1, true);
+    }
+
     static bool isMime(std::string_view data)
     {
         auto head = lower(data.substr(0, std::min<std::size_t>(data.size(), 4096)));
@@ -176,12 +214,7 @@ private:
         if (firstLine.empty() && trim(data).empty())
             return;
         if (startsWith(firstLine, "#cloud-config")) {
-            json doc = parseYaml(data, where);
-            if (doc.is_null())
-                return;
-            if (!doc.is_object())
-                throw Error(where + ": #cloud-config is not a mapping");
-            mergeInto(result.config, doc);
+            mergeCloudConfig(data, where, "#cloud-config");
             return;
         }
         if (startsWith(firstLine, "#!"))
@@ -196,20 +229,35 @@ private:
             result.ignoredParts.push_back(where + ": not cloud-config (unrecognised format)");
     }
 
+    void mergeCloudConfig(std::string_view text, const std::string & where, const char * kind)
+    {
+        json doc = parseYaml(text, where);
+        if (doc.is_null())
+            return;
+        if (!doc.is_object())
+            throw Error(where + ": " + kind + " is not a mapping");
+        mergeInto(result.config, doc);
+    }
+
     void decodeMime(std::string_view data, const std::string & where, int nesting)
     {
-        if (nesting >= kMaxMimeNesting)
-            throw Error(where + ": MIME parts nested deeper than " + std::to_string(kMaxMimeNesting) + " levels");
         MimeEntity top = parseEntity(data);
-        std::string type = mediaType(top.headers["content-type"]);
-        if (!startsWith(type, "multipart/")) {
+        if (!startsWith(mediaType(top.headers["content-type"]), "multipart/")) {
             decodePart(top, where, nesting);
             return;
         }
-        std::string boundary = headerParam(top.headers["content-type"], "boundary");
+        decodeMultipart(top, where, nesting);
+    }
+
+    void decodeMultipart(MimeEntity & entity, const std::string & where, int nesting)
+    {
+        enter(nesting + 1, where);
+        std::string boundary = headerParam(entity.headers["content-type"], "boundary");
         if (boundary.empty())
             throw Error(where + ": multipart user-data without a boundary");
-        for (const auto & raw : splitMultipart(top.body, boundary)) {
+        for (std::string_view raw : splitMultipart(entity.body, boundary)) {
+            if (partCounter_ >= kMaxMimeParts)
+                throw Error(where + ": more than " + std::to_string(kMaxMimeParts) + " MIME parts");
             MimeEntity part = parseEntity(raw);
             decodePart(part, where + " part " + std::to_string(++partCounter_), nesting + 1);
         }
@@ -219,32 +267,30 @@ private:
     {
         std::string type = mediaType(part.headers["content-type"]);
         std::string encoding = lower(trim(part.headers["content-transfer-encoding"]));
-        std::string body = part.body;
-        if (encoding == "base64")
-            body = base64Decode(body, where);
-        else if (!encoding.empty() && encoding != "7bit" && encoding != "8bit" && encoding != "binary")
+        std::string decoded;  // owns what base64 produced; `body` views it or the input
+        std::string_view body = part.body;
+        if (encoding == "base64") {
+            decoded = base64Decode(body, where);
+            spend(decoded.size(), where);
+            body = decoded;
+        } else if (!encoding.empty() && encoding != "7bit" && encoding != "8bit" && encoding != "binary") {
             throw Error(where + ": unsupported Content-Transfer-Encoding '" + encoding + "'");
+        }
         if (isGzip(body) || type == "application/x-gzip" || type == "application/gzip") {
-            body = gunzip(body, kUserDataCap, where);
-            decode(body, where + " (gzip)", nesting);
+            decodeGzip(body, where, nesting);
             return;
         }
         if (startsWith(type, "multipart/")) {
-            std::string nested = "Content-Type: " + part.headers["content-type"] + "\n\n" + body;
-            decodeMime(nested, where, nesting);
+            part.body = body;
+            decodeMultipart(part, where, nesting);
             return;
         }
-        if (type == "text/cloud-config" || type == "text/cloud-config-jsonp") {
-            if (type == "text/cloud-config-jsonp") {
-                result.ignoredParts.push_back(where + ": text/cloud-config-jsonp (not supported)");
-                return;
-            }
-            json doc = parseYaml(body, where);
-            if (doc.is_null())
-                return;
-            if (!doc.is_object())
-                throw Error(where + ": text/cloud-config is not a mapping");
-            mergeInto(result.config, doc);
+        if (type == "text/cloud-config") {
+            mergeCloudConfig(body, where, "text/cloud-config");
+            return;
+        }
+        if (type == "text/cloud-config-jsonp") {
+            result.ignoredParts.push_back(where + ": text/cloud-config-jsonp (not supported)");
             return;
         }
         if (type == "text/plain" || type.empty()) {

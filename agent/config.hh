@@ -52,10 +52,13 @@ struct KubernetesConfig
     std::string podinfoDir = "/etc/podinfo";                          // kubernetes.podinfo_dir
     std::optional<std::string> hostnameAnnotation = "imprint.nixos.org/hostname"; // kubernetes.hostname_annotation
     std::optional<std::string> domainAnnotation = "imprint.nixos.org/domain";     // kubernetes.domain_annotation
-    std::vector<std::string> factsAllow;                               // kubernetes.facts_allow: annotation key globs (empty = all)
-    // kubernetes.facts_deny: annotation key globs never made facts (case-insensitive; '*' matches '/').
-    // The overlay lands in the world-readable Nix store, so keys that look like secrets and whole
-    // manifests stay out unless the user replaces this list.
+    // kubernetes.facts_allow: the annotation keys (globs) that become facts; none by default. The
+    // overlay lands in the world-readable Nix store and annotations routinely carry tokens and
+    // whole manifests, so facts are an allow-list: labels and the pod's own fields always,
+    // annotations only when named here.
+    std::vector<std::string> factsAllow;
+    // kubernetes.facts_deny: annotation key globs never made facts even when allowed
+    // (case-insensitive; '*' matches '/'): a second guard against a glob that allows too much.
     std::vector<std::string> factsDeny{
         "*token*", "*secret*", "*password*", "*passwd*", "*credential*", "*private-key*",
         "*private_key*", "*privatekey*", "*api-key*", "*api_key*", "*apikey*",

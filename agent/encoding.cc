@@ -52,7 +52,7 @@ std::string gunzip(std::string_view data, std::size_t cap, const std::string & o
         int rc = inflate(&zs, Z_NO_FLUSH);
         std::size_t produced = buf.size() - zs.avail_out;
         if (out.size() + produced > cap)
-            throw Error(origin + ": decompresses to more than " + std::to_string(cap) + " bytes");
+            throw GunzipCapExceeded(origin + ": decompresses to more than " + std::to_string(cap) + " bytes");
         out.append(buf.data(), produced);
         if (rc == Z_STREAM_END)
             return out;

@@ -1,5 +1,7 @@
 #include "agent/error.hh"
 
+#include <new>
+
 namespace imprint {
 
 Error::Error(std::string message, ExitCode code) : message_(std::move(message)), code_(code) {}
@@ -23,6 +25,21 @@ const char * Error::what() const noexcept
         rendered_ = std::move(out);
     }
     return rendered_.c_str();
+}
+
+Failure describeFailure(std::exception_ptr failure) noexcept
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const Error & e) {
+        return {e.what(), e.exitCode()};
+    } catch (const std::bad_alloc &) {
+        return {"out of memory", ExitCode::Failed};
+    } catch (const std::exception & e) {
+        return {std::string("unexpected failure: ") + e.what(), ExitCode::Failed};
+    } catch (...) {
+        return {"unexpected failure of an unknown kind", ExitCode::Failed};
+    }
 }
 
 } // namespace imprint

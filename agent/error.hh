@@ -3,6 +3,7 @@
 // ("while reading meta-data from /dev/sr0"), and one top-level handler (main.cc) that maps the
 // kind to an exit code and prints a single line.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,18 @@ class NoSourceError : public Error
 public:
     explicit NoSourceError(std::string message) : Error(std::move(message), ExitCode::NoSource) {}
 };
+
+// What a failure says to the user, and the exit code it maps to.
+struct Failure
+{
+    std::string message;
+    ExitCode code;
+};
+
+// The one handler: any exception (imprint's Error with its context and kind; anything else, such
+// as std::bad_alloc or a library's exception, as an unexpected failure) becomes one line and an
+// exit code. Call it in a catch (...) block with std::current_exception().
+Failure describeFailure(std::exception_ptr failure) noexcept;
 
 // Runs `f`; any imprint::Error escaping it gets `context` added (as the outer context).
 template<typename F>

@@ -23,7 +23,9 @@ class RealFileOps : public FileOps
 public:
     void writeFile(const fs::path & path, std::string_view data, mode_t mode) override
     {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        // O_EXCL | O_NOFOLLOW: never write through a name that someone else put there first (a
+        // symlink or a file planted in the directory); the caller removes a stale temporary.
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
             fail("create", path);
         if (::fchmod(fd, mode) != 0) {  // the umask must not widen or narrow the mode
@@ -116,9 +118,10 @@ void atomicWrite(FileOps & ops, const fs::path & path, std::string_view data, mo
 {
     fs::path dir = path.parent_path();
     // One fixed temporary name per file: runs are serialised by imprint's lock, and a run killed
-    // half-way leaves a temporary that the next run simply overwrites, instead of one more
-    // `.name.tmp.<pid>` for good.
+    // half-way leaves a temporary that the next run removes (unlink never follows a link), instead
+    // of one more `.name.tmp.<pid>` for good. It is then created exclusively.
     fs::path tmp = dir / ("." + path.filename().string() + ".tmp");
+    ops.remove(tmp);
     try {
         ops.writeFile(tmp, data, mode);
         ops.fsyncFile(tmp);

@@ -13,7 +13,8 @@ class FileOps
 {
 public:
     virtual ~FileOps() = default;
-    // Creates or truncates `path` with `mode` and writes all of `data`.
+    // Creates `path` with `mode` (it must not exist, not even as a dangling symlink) and writes
+    // all of `data`.
     virtual void writeFile(const std::filesystem::path & path, std::string_view data, mode_t mode) = 0;
     virtual void fsyncFile(const std::filesystem::path & path) = 0;
     virtual void rename(const std::filesystem::path & from, const std::filesystem::path & to) = 0;
@@ -24,7 +25,8 @@ public:
 
 FileOps & realFileOps();
 
-// Temp file in the same directory, fsync, rename over `path`, fsync of the directory.
+// Temp file in the same directory (a stale one removed, then created with O_EXCL | O_NOFOLLOW),
+// fsync, rename over `path`, fsync of the directory.
 void atomicWrite(FileOps & ops, const std::filesystem::path & path, std::string_view data, mode_t mode);
 
 } // namespace imprint

@@ -7,6 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <cstdint>
+#include <dirent.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 
 namespace imprint {
 
@@ -24,20 +28,43 @@ fs::path Host::path(std::string_view hostPath) const
     return root_ / fs::path(rel);
 }
 
-std::optional<std::string> readFileCapped(const fs::path & file, std::size_t cap)
+namespace {
+
+class Fd
 {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return std::nullopt;
-        throw Error("cannot open " + file.string() + ": " + std::strerror(errno));
-    }
-    struct FdCloser { int fd; ~FdCloser() { ::close(fd); } } closer{fd};
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { if (fd_ >= 0) ::close(fd_); }
+    Fd(const Fd &) = delete;
+    Fd & operator=(const Fd &) = delete;
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
+std::string describeType(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
+// Reads all of `fd`, a regular file, up to `cap` bytes; `shown` names the file in errors.
+std::string readRegular(int fd, const std::string & shown, std::size_t cap)
+{
     struct stat st{};
     if (::fstat(fd, &st) != 0)
-        throw Error("cannot stat " + file.string() + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        throw Error(file.string() + " is a directory, expected a file");
+        throw Error("cannot stat " + shown + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        throw Error(shown + " is " + describeType(st.st_mode) + ", expected a regular file");
+    // procfs and sysfs report sizes of 0 or 4096 whatever they hold: the read loop is the bound.
+    if (static_cast<std::uint64_t>(st.st_size) > cap)
+        throw Error(shown + " is larger than the limit of " + std::to_string(cap) + " bytes");
     std::string data;
     char buf[65536];
     for (;;) {
@@ -45,20 +72,76 @@ std::optional<std::string> readFileCapped(const fs::path & file, std::size_t cap
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+            throw Error("cannot read " + shown + ": " + std::strerror(errno));
         }
         if (n == 0)
             break;
         if (data.size() + static_cast<std::size_t>(n) > cap)
-            throw Error(file.string() + " is larger than the limit of " + std::to_string(cap) + " bytes");
+            throw Error(shown + " is larger than the limit of " + std::to_string(cap) + " bytes");
         data.append(buf, static_cast<std::size_t>(n));
     }
     return data;
 }
 
+bool isAbsent(int err) { return err == ENOENT || err == ENOTDIR; }
+
+std::optional<std::string> openError(const std::string & shown, bool absentIsNull)
+{
+    if (absentIsNull && isAbsent(errno))
+        return std::nullopt;
+    if (errno == ELOOP)
+        throw Error("cannot open " + shown + ": it is, or its path goes through, a symbolic link that may not be "
+                    "followed here");
+    if (errno == EXDEV)
+        throw Error("cannot open " + shown + ": its path leaves the root it is read under");
+    throw Error("cannot open " + shown + ": " + std::strerror(errno));
+}
+
+// openat2(2) of `hostPath` with `root` as "/". glibc has no wrapper for it.
+int openInRoot(const fs::path & root, std::string_view hostPath, int flags)
+{
+    Fd rootFd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!rootFd)
+        return -1;
+    while (!hostPath.empty() && hostPath.front() == '/')
+        hostPath.remove_prefix(1);
+    std::string relative = hostPath.empty() ? "." : std::string(hostPath);
+    struct open_how how{};
+    // openat2 refuses with O_PATH any flag but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC.
+    if ((flags & O_PATH) == 0)
+        flags |= O_NOCTTY;
+    how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, rootFd.get(), relative.c_str(), &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS)
+        throw Error("openat2(2) is not available: imprint needs Linux 5.6 or later");
+    return static_cast<int>(fd);
+}
+
+} // namespace
+
+std::optional<std::string> readFileCapped(const fs::path & file, std::size_t cap)
+{
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd)
+        return openError(file.string(), true);
+    return readRegular(fd.get(), file.string(), cap);
+}
+
 std::optional<std::string> Host::readFile(std::string_view hostPath, std::size_t cap) const
 {
-    return readFileCapped(path(hostPath), cap);
+    Fd fd(openInRoot(root_, hostPath, O_RDONLY | O_NONBLOCK));
+    if (!fd)
+        return openError(path(hostPath).string(), true);
+    return readRegular(fd.get(), path(hostPath).string(), cap);
+}
+
+std::optional<std::string> Host::readSeedFile(std::string_view hostPath, std::size_t cap) const
+{
+    Fd fd(openInRoot(root_, hostPath, O_RDONLY | O_NONBLOCK | O_NOFOLLOW));
+    if (!fd)
+        return openError(path(hostPath).string(), true);
+    return readRegular(fd.get(), path(hostPath).string(), cap);
 }
 
 std::string trim(std::string_view s)
@@ -84,36 +167,60 @@ std::optional<std::string> Host::readValue(std::string_view hostPath) const
     }
 }
 
+namespace {
+
+// The type of what `hostPath` names under `root` (following a last symlink unless `noFollow`);
+// nullopt when nothing is there or it cannot be reached inside the root.
+std::optional<mode_t> typeInRoot(const fs::path & root, std::string_view hostPath, bool noFollow)
+{
+    Fd fd(openInRoot(root, hostPath, O_PATH | (noFollow ? O_NOFOLLOW : 0)));
+    struct stat st{};
+    if (!fd || ::fstat(fd.get(), &st) != 0)
+        return std::nullopt;
+    return st.st_mode;
+}
+
+} // namespace
+
 bool Host::exists(std::string_view hostPath) const
 {
-    std::error_code ec;
-    return fs::exists(path(hostPath), ec);
+    return typeInRoot(root_, hostPath, false).has_value();
 }
 
 bool Host::hasEntry(std::string_view hostPath) const
 {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path(hostPath), ec));
+    return typeInRoot(root_, hostPath, true).has_value();
 }
 
 bool Host::isDirectory(std::string_view hostPath) const
 {
-    std::error_code ec;
-    return fs::is_directory(path(hostPath), ec);
+    auto mode = typeInRoot(root_, hostPath, false);
+    return mode && S_ISDIR(*mode);
 }
 
 bool Host::isSocket(std::string_view hostPath) const
 {
-    std::error_code ec;
-    return fs::is_socket(path(hostPath), ec);
+    auto mode = typeInRoot(root_, hostPath, false);
+    return mode && S_ISSOCK(*mode);
 }
 
 std::vector<std::string> Host::list(std::string_view hostPath) const
 {
     std::vector<std::string> names;
-    std::error_code ec;
-    for (fs::directory_iterator it(path(hostPath), ec), end; !ec && it != end; it.increment(ec))
-        names.push_back(it->path().filename().string());
+    int fd = openInRoot(root_, hostPath, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return names;
+    DIR * dir = ::fdopendir(fd);
+    if (!dir) {
+        ::close(fd);
+        return names;
+    }
+    while (const dirent * entry = ::readdir(dir)) {
+        std::string_view name = entry->d_name;
+        if (name != "." && name != "..")
+            names.emplace_back(name);
+    }
+    ::closedir(dir);
     std::sort(names.begin(), names.end());
     return names;
 }

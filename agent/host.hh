@@ -1,7 +1,11 @@
 #pragma once
 // The machine as imprint sees it, every path taken under a root prefix (`--root`), the way
-// ds-identify takes PATH_ROOT: a test is a directory tree. Reads are bounded: a file larger
-// than its cap is an error, never a surprise allocation.
+// ds-identify takes PATH_ROOT: a test is a directory tree. Paths are resolved with
+// openat2(RESOLVE_IN_ROOT): "..", and symlinks relative or absolute, resolve as if the root were
+// "/", so no link in a fake machine (or on a seed medium: a Host rooted at its mount point) names
+// a file outside it. Reads are bounded and take regular files only, opened without blocking: a
+// FIFO or a device is an error naming the file, never a hang; a file larger than its cap is an
+// error, never a surprise allocation.
 
 #include <cstddef>
 #include <filesystem>
@@ -33,6 +37,10 @@ public:
     // not a regular file) throw an Error naming the file.
     std::optional<std::string> readFile(std::string_view hostPath, std::size_t cap = kSmallFileCap) const;
 
+    // A file written by whoever controls the platform (meta-data, user-data, a config drive's
+    // JSON): as readFile, and its last component must not be a symlink either.
+    std::optional<std::string> readSeedFile(std::string_view hostPath, std::size_t cap) const;
+
     // A DMI-style value: the file's first line with surrounding white space removed; nullopt
     // when missing or unreadable (DMI files can be root-only; detection must not fail on them).
     std::optional<std::string> readValue(std::string_view hostPath) const;
@@ -51,7 +59,9 @@ private:
     std::filesystem::path root_;
 };
 
-// Reads a file given by its real path (not root-prefixed), with the same rules as Host::readFile.
+// Reads one of imprint's own files (state, configuration) by its real path, not root-prefixed;
+// symlinks are followed (NixOS links /etc/imprint/imprint.yaml into the store), and only a
+// regular file is read, without blocking.
 std::optional<std::string> readFileCapped(const std::filesystem::path & file, std::size_t cap);
 
 // Strips leading and trailing ASCII white space.

@@ -222,6 +222,11 @@ public:
         }
     }
 
+    std::unique_ptr<HttpClient> withOwnDeadline() const override
+    {
+        return std::make_unique<CurlHttpClient>(config_, clockOwner_);
+    }
+
 private:
     milliseconds remaining()
     {

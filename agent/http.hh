@@ -73,6 +73,10 @@ public:
     // or a plain Error when libcurl cannot be loaded (the first request loads it).
     virtual std::optional<HttpResponse> request(const HttpRequest & req) = 0;
 
+    // A client under the same policy whose deadline is its own, starting with its first request:
+    // a step after the fetch (Azure's Ready report) must not inherit what the fetch left over.
+    virtual std::unique_ptr<HttpClient> withOwnDeadline() const = 0;
+
     // GET `url` and return the body (nullopt when absent).
     std::optional<std::string> get(const std::string & url,
                                    std::vector<std::pair<std::string, std::string>> headers = {},

@@ -133,10 +133,11 @@ int runCommand(const Runtime & rt, const RunOptions & options, bool localOnly, b
         notifyReady(report.result + (report.instanceId.empty() ? "" : ": " + report.instanceId));
         printRun(report, asJson);
         return 0;
-    } catch (const Error & e) {
-        logEvent(LogEvent::Failed, "", "", e.what());
-        notifyStatus(std::string("failed: ") + e.what());
-        return static_cast<int>(e.exitCode());
+    } catch (...) {
+        Failure failure = describeFailure(std::current_exception());
+        logEvent(LogEvent::Failed, "", "", failure.message);
+        notifyStatus("failed: " + failure.message);
+        return static_cast<int>(failure.code);
     }
 }
 
@@ -220,11 +221,9 @@ int main(int argc, char ** argv)
         else if (*runCmd)
             return runCommand(rt, runOptions, localOnly, asJson);
         return 0;
-    } catch (const Error & e) {
-        spdlog::error("{}", e.what());
-        return static_cast<int>(e.exitCode());
-    } catch (const std::exception & e) {
-        spdlog::error("unexpected failure: {}", e.what());
-        return static_cast<int>(ExitCode::Failed);
+    } catch (...) {
+        Failure failure = describeFailure(std::current_exception());
+        spdlog::error("{}", failure.message);
+        return static_cast<int>(failure.code);
     }
 }

@@ -18,7 +18,9 @@ class RealMounter : public Mounter
 public:
     void mount(const fs::path & device, const fs::path & target, const std::string & fsType) override
     {
-        unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        // MS_NOSYMFOLLOW: a Rock Ridge ISO can carry symlinks (meta-data -> /etc/shadow); on this
+        // mount the kernel follows none of them, whoever resolves the path.
+        unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW;
         if (::mount(device.c_str(), target.c_str(), fsType.c_str(), flags, nullptr) != 0)
             throw Error("cannot mount " + device.string() + " (" + fsType + ") on " + target.string() + ": " + std::strerror(errno));
     }

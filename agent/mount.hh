@@ -1,5 +1,5 @@
 #pragma once
-// Seed media (cidata, config-2) are mounted read-only, nosuid, nodev, noexec in a private
+// Seed media (cidata, config-2) are mounted read-only, nosuid, nodev, noexec, nosymfollow in a private
 // directory under /run/imprint and unmounted afterwards. mount(2) sits behind an interface:
 // this build machine's kernel cannot mount iso9660 or vfat, so unit tests fake it and the
 // system tests exercise the real thing inside a qemu guest.
@@ -16,7 +16,8 @@ class Mounter
 {
 public:
     virtual ~Mounter() = default;
-    // Mounts `device` read-only, nosuid, nodev, noexec on `target` as `fsType`; throws on failure.
+    // Mounts `device` read-only, nosuid, nodev, noexec, nosymfollow on `target` as `fsType`;
+    // throws on failure.
     virtual void mount(const std::filesystem::path & device, const std::filesystem::path & target, const std::string & fsType) = 0;
     virtual void unmount(const std::filesystem::path & target) = 0;
 };

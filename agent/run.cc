@@ -2,6 +2,7 @@
 #include "agent/encoding.hh"
 #include "agent/error.hh"
 #include "agent/flake-wrapper.hh"
+#include "agent/http.hh"
 #include "agent/memory-check.hh"
 #include "agent/render.hh"
 #include "agent/state.hh"
@@ -118,8 +119,10 @@ void runProviderAfterCommit(const Runtime & rt, const std::string & source)
     const Provider * provider = findProvider(source);
     if (!provider)
         return;
+    // Its own deadline (http.deadline_ms), not what the fetch left of it.
+    std::unique_ptr<HttpClient> http = rt.http ? rt.http->withOwnDeadline() : nullptr;
     try {
-        if (auto line = provider->afterCommit(AfterCommitContext{rt.host, rt.config, rt.http}))
+        if (auto line = provider->afterCommit(AfterCommitContext{rt.host, rt.config, http.get()}))
             spdlog::info("{}", *line);
     } catch (const Error & e) {
         spdlog::error("{}", e.what());
@@ -240,8 +243,22 @@ RunReport endCommitted(Committer & committer, const State & state, RunReport rep
     return report;
 }
 
-// apply, the rebuild: run it, record the outcome, and put the previous overlay back on failure.
-RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, Committer & committer, State state, RunReport report)
+// One rule after a failed rebuild: the running system matches the committed overlay. The previous
+// overlay is back, so the live host name goes back to what it was before this run set it.
+// Returns whether it was put back.
+bool restoreLiveHostname(const Runtime & rt, const InstanceData & in, const std::string & nameBefore)
+{
+    if (!liveHostnameWanted(rt, in) || nameBefore.empty() || nameBefore == *in.hostname)
+        return false;
+    spdlog::info("putting the live host name back to {}, as the restored overlay has it", nameBefore);
+    applyLiveHostname(rt, nameBefore);
+    return true;
+}
+
+// apply, the rebuild: run it, record the outcome, and put the previous overlay (and the live host
+// name) back on failure. `nameBefore` is the live host name before this run.
+RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, Committer & committer, State state, RunReport report,
+                  const std::string & nameBefore)
 {
     if (auto shortfall = memoryShortfall(rt.host, rt.config.rebuild.minMemoryMb)) {
         // Better a clear word in the journal than the OOM killer half-way through evaluation;
@@ -273,7 +290,9 @@ RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, C
     state.result = "failed";
     state.reason = "rebuild failed: " + outcome.reason;
     committer.writeState(state);
-    throw Error("the rebuild failed (" + outcome.reason + "); the previous overlay was put back");
+    bool nameBack = restoreLiveHostname(rt, in, nameBefore);
+    throw Error("the rebuild failed (" + outcome.reason + "); the previous overlay" +
+                (nameBack ? " and host name " + nameBefore + " were" : " was") + " put back");
 }
 
 // One pass of detect -> fetch -> normalize -> render -> commit -> apply -> report.
@@ -295,6 +314,7 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
     if (report.newInstance)
         spdlog::info("new instance {} (was {}): a cloned disk or a new machine", in.instanceId, report.previousInstanceId);
     State state = commitOverlay(rt, opt, f, plan, committer);
+    const std::string nameBefore = kernelHostname();
     if (liveHostnameWanted(rt, in))
         applyLiveHostname(rt, *in.hostname);
     runProviderAfterCommit(rt, f.detection.source);
@@ -303,7 +323,7 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
         state.lastSuccessTime = state.time;
         return endCommitted(committer, state, std::move(report));
     }
-    return rebuild(rt, in, plan, committer, std::move(state), std::move(report));
+    return rebuild(rt, in, plan, committer, std::move(state), std::move(report), nameBefore);
 }
 
 } // namespace

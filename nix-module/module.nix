@@ -317,8 +317,10 @@ in
         ];
         description = ''
           Globs of pod annotation keys that become `services.imprint.facts.annotations`
-          (`*` matches `/`). Empty: every annotation. Annotations matching `factsDeny` never do;
-          pod labels always become `facts.labels`. Rendered to `kubernetes.facts_allow`.
+          (`*` matches `/`). Empty (the default): no annotation does, since the overlay lands in
+          the world-readable Nix store and annotations often carry tokens. Annotations matching
+          `factsDeny` never do; pod labels and the pod's own fields always become facts.
+          Rendered to `kubernetes.facts_allow`.
         '';
       };
       factsDeny = mkOption {

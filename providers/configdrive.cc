@@ -17,29 +17,22 @@ namespace {
 
 const char * const kLabels[] = {"config-2", "CONFIG-2"};
 
-std::vector<std::string> listDir(const fs::path & dir)
+// Reads a config drive unpacked in (or mounted at) `drive`, a tree no link leaves; its files are
+// seed files (regular, no symlink).
+SourceData readDrive(const Host & drive, const std::string & shownAs)
 {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        names.push_back(it->path().filename().string());
-    return names;
-}
-
-SourceData readDrive(const fs::path & dir, const std::string & shownAs)
-{
-    auto version = pickOpenStackVersion(listDir(dir / "openstack"));
+    auto version = pickOpenStackVersion(drive.list("/openstack"));
     if (!version)
         throw Error(shownAs + ": no openstack/latest (or dated) directory: not a config drive");
-    fs::path vdir = dir / "openstack" / *version;
+    std::string vdir = "/openstack/" + *version;
     std::string metaOrigin = (fs::path(shownAs) / "openstack" / *version / "meta_data.json").string();
-    auto meta = readFileCapped(vdir / "meta_data.json", kMetaDataCap);
+    auto meta = drive.readSeedFile(vdir + "/meta_data.json", kMetaDataCap);
     if (!meta)
         throw Error(metaOrigin + " is missing");
     SourceData d = parseOpenStackMetaData(*meta, metaOrigin);
     d.source = "configdrive";
     d.origin = shownAs;
-    if (auto ud = readFileCapped(vdir / "user_data", kUserDataCap)) {
+    if (auto ud = drive.readSeedFile(vdir + "/user_data", kUserDataCap)) {
         d.userData = std::move(*ud);
         d.userDataOrigin = (fs::path(shownAs) / "openstack" / *version / "user_data").string();
     }
@@ -65,7 +58,7 @@ public:
     {
         if (ctx.location)
             return withContext("while reading the config drive directory " + *ctx.location,
-                               [&] { return readDrive(*ctx.location, *ctx.location); });
+                               [&] { return readDrive(Host(*ctx.location), *ctx.location); });
         for (const char * label : kLabels) {
             std::string p = std::string("/dev/disk/by-label/") + label;
             if (!ctx.host.exists(p))
@@ -75,7 +68,7 @@ public:
             return withContext("while reading the config drive " + p, [&] {
                 MountedMedia media(*ctx.mounter, ctx.host.path(p), ctx.host.path(ctx.config.runDir),
                                    {"iso9660", "vfat"});
-                return readDrive(media.path(), p);
+                return readDrive(Host(media.path()), p);
             });
         }
         throw Error("no filesystem labelled config-2 or CONFIG-2 in /dev/disk/by-label");

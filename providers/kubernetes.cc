@@ -108,7 +108,9 @@ void readTree(const fs::path & base, const std::string & rel, bool versioned, in
         if (files.size() >= kMaxFiles)
             throw Error(base.string() + " holds more than " + std::to_string(kMaxFiles) + " files");
         bool isMap = relName == "labels" || relName == "annotations";
-        auto data = readFileCapped(p, isMap ? kMapFileCap : kItemFileCap);
+        // Read inside `base`: kubelet's links (labels -> ..data/labels) stay in the volume, and a
+        // link that would leave it does not.
+        auto data = Host(base).readFile(relName, isMap ? kMapFileCap : kItemFileCap);
         if (!data) {
             if (versioned)
                 throw VersionGone{};
@@ -226,12 +228,12 @@ public:
         for (const auto & [key, value] : annotations)
             if (annotationIsFact(kc, key))
                 addFact(d.facts["annotations"], "annotations", key, value);
-        // Other single-item files (resource limits, labels['x'] under a path of the user's
-        // choosing): the same deny-list applies to their names.
+        // Other single-item files: the pod's own fields the volume's author chose to publish
+        // (resource limits, labels['x']); the deny-list still applies to their names.
         for (const auto & [file, value] : info.files) {
             if (file == "uid" || file == "name" || file == "namespace" || file == "labels" || file == "annotations")
                 continue;
-            if (annotationIsFact(kc, file))
+            if (!factKeyDenied(kc, file))
                 addFact(d.facts["podinfo"], "podinfo", file, trim(value));
         }
         for (auto it = d.facts.begin(); it != d.facts.end();)
@@ -369,13 +371,18 @@ std::optional<std::string> podNameToHostLabel(std::string_view podName)
     return head + "-" + sha256Hex(podName).substr(0, 8);
 }
 
-bool annotationIsFact(const KubernetesConfig & config, std::string_view key)
+bool factKeyDenied(const KubernetesConfig & config, std::string_view key)
 {
     for (const auto & pattern : config.factsDeny)
         if (globMatch(pattern, key, true))
-            return false;
-    if (config.factsAllow.empty())
-        return true;
+            return true;
+    return false;
+}
+
+bool annotationIsFact(const KubernetesConfig & config, std::string_view key)
+{
+    if (factKeyDenied(config, key))
+        return false;
     for (const auto & pattern : config.factsAllow)
         if (globMatch(pattern, key, false))
             return true;

@@ -53,9 +53,12 @@ void waitForSettledVolume(const std::filesystem::path & dir, std::chrono::millis
 // nothing is left.
 std::optional<std::string> podNameToHostLabel(std::string_view podName);
 
-// Whether an annotation (or single-item file) with this key becomes a fact: it matches one of
-// kubernetes.facts_allow (empty = every key) and none of kubernetes.facts_deny.
+// Whether an annotation with this key becomes a fact: it matches one of kubernetes.facts_allow
+// (empty: no annotation does) and none of kubernetes.facts_deny.
 bool annotationIsFact(const KubernetesConfig & config, std::string_view key);
+
+// Whether a fact key (an annotation, or a single-item file's name) matches kubernetes.facts_deny.
+bool factKeyDenied(const KubernetesConfig & config, std::string_view key);
 
 // The environment, behind a function so tests can give a provider their own.
 using EnvLookup = std::function<std::optional<std::string>(const std::string & name)>;

@@ -95,13 +95,16 @@ struct Seed
     std::string userDataOrigin;
 };
 
-// Reads meta-data and user-data from a seed directory; `shown` is how errors name the directory.
-Seed readSeedDir(const fs::path & dir, const std::string & shown)
+// Reads meta-data and user-data from the seed directory `dir` of `tree` (the machine, a mounted
+// medium or a directory given with --source), as seed files: regular files only, never through a
+// link that leaves the tree. `shown` is how errors name the directory.
+Seed readSeedDir(const Host & tree, const std::string & dir, const std::string & shown)
 {
     Seed seed;
     seed.metaDataOrigin = shown + "/meta-data";
     seed.userDataOrigin = shown + "/user-data";
-    auto md = readFileCapped(dir / "meta-data", kMetaDataCap);
+    std::string base = dir == "/" ? "" : dir;
+    auto md = tree.readSeedFile(base + "/meta-data", kMetaDataCap);
     if (!md)
         throw Error(seed.metaDataOrigin + ": no such file (a NoCloud seed needs meta-data)");
     json parsed = parseYamlOrJson(*md, seed.metaDataOrigin);
@@ -109,7 +112,7 @@ Seed readSeedDir(const fs::path & dir, const std::string & shown)
         throw Error(seed.metaDataOrigin + ": meta-data must be a mapping");
     if (parsed.is_object())
         seed.metaData = parsed;
-    seed.userData = readFileCapped(dir / "user-data", kUserDataCap);
+    seed.userData = tree.readSeedFile(base + "/user-data", kUserDataCap);
     return seed;
 }
 
@@ -161,7 +164,7 @@ public:
     SourceData fetch(const FetchContext & ctx) const override
     {
         if (ctx.location)
-            return fromSeed(readSeedDir(*ctx.location, *ctx.location), *ctx.location, {});
+            return fromSeed(readSeedDir(Host(*ctx.location), "/", *ctx.location), *ctx.location, {});
 
         std::string where;
         auto selector = selectorFromHost(ctx.host, where).value_or(std::map<std::string, std::string>{});
@@ -169,13 +172,13 @@ public:
             return fromSeedFrom(ctx, it->second, "seedfrom in " + where, selector);
         for (const auto & dir : ctx.config.nocloudSeedDirs)
             if (ctx.host.exists(dir + "/meta-data"))
-                return fromSeedWithSeedFrom(ctx, readSeedDir(ctx.host.path(dir), dir), dir, selector);
+                return fromSeedWithSeedFrom(ctx, readSeedDir(ctx.host, dir, dir), dir, selector);
         if (auto dev = labelledDevice(ctx.host)) {
             if (!ctx.mounter)
                 throw Error("found " + *dev + " but mounting is not available here");
             return withContext("while reading the NoCloud seed on " + *dev, [&] {
                 MountedMedia media(*ctx.mounter, ctx.host.path(*dev), ctx.host.path(ctx.config.runDir), {"iso9660", "vfat"});
-                return fromSeedWithSeedFrom(ctx, readSeedDir(media.path(), *dev), *dev, selector);
+                return fromSeedWithSeedFrom(ctx, readSeedDir(Host(media.path()), "/", *dev), *dev, selector);
             });
         }
         if (!selector.empty())
@@ -206,7 +209,7 @@ private:
             while (dir.size() > 1 && dir.back() == '/')
                 dir.pop_back();
             return withContext("while reading the NoCloud seed " + url + " (" + where + ")",
-                               [&] { return fromSeed(readSeedDir(ctx.host.path(dir), dir), dir, selector); });
+                               [&] { return fromSeed(readSeedDir(ctx.host, dir, dir), dir, selector); });
         }
         if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0)
             return fetchSeedOverHttp(ctx, url, where, selector);

@@ -24,6 +24,7 @@ declare -A seeds=(
   [fuzz-user-data]="*/*/user-data */*/openstack/*/user_data azure/*/userData"
   [fuzz-encoding]="nocloud/gzip/user-data azure/*/userData"
   [fuzz-nocloud]=""
+  [fuzz-media-tree]=""
   [fuzz-mountinfo]="mountinfo/*"
   [fuzz-kubelet]="kubernetes/*/labels kubernetes/*/annotations kubernetes/*/*/labels kubernetes/*/*/annotations"
   [fuzz-config]=""

@@ -58,7 +58,9 @@ struct PodFixture
                      {"annotations", formatKubeletMap(annotations)},
                      {"limits/cpu", "2"}});
         // A fresh volume would make imprint wait for it to settle; that has its own unit test.
-        writeFile(dir / "imprint.yaml", "kubernetes:\n  settle_ms: 0\n");
+        // Every annotation is allowed here, so the hostile ones reach the renderer (the default
+        // allows none: KubernetesCli.AnnotationsAreFactsOnlyWhenNamed).
+        writeFile(dir / "imprint.yaml", "kubernetes:\n  settle_ms: 0\n  facts_allow: ['*']\n");
     }
 
     std::vector<std::string> args(const std::string & command) const
@@ -99,6 +101,25 @@ TEST(KubernetesCli, FetchGivesTheExactLabelsAndAnnotations)
     // Secrets never reach the output, nor the log.
     EXPECT_EQ(r.out.find("s.XXXXXXXX"), std::string::npos);
     EXPECT_EQ(r.err.find("s.XXXXXXXX"), std::string::npos);
+}
+
+TEST(KubernetesCli, AnnotationsAreFactsOnlyWhenNamed)
+{
+    PodFixture pod;
+    writeFile(pod.dir / "imprint.yaml", "kubernetes:\n  settle_ms: 0\n");
+    auto r = runImprint(pod.args("render"), pod.env);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(r.out.find("annotations"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("s.XXXXXXXX"), std::string::npos);
+    EXPECT_EQ(r.out.find("example.com/quotes"), std::string::npos);
+    EXPECT_NE(r.out.find("app.kubernetes.io/component"), std::string::npos);  // labels always are
+    EXPECT_NE(r.out.find("limits/cpu"), std::string::npos);                    // and the pod's own fields
+
+    writeFile(pod.dir / "imprint.yaml", "kubernetes:\n  settle_ms: 0\n  facts_allow: ['example.com/quotes']\n");
+    auto named = runImprint(pod.args("fetch"), pod.env);
+    ASSERT_EQ(named.exitCode, 0) << named.err;
+    EXPECT_EQ(json::parse(named.out)["facts"]["annotations"].get<Map>(),
+              (Map{{"example.com/quotes", "say \"hi\" and 'bye'"}}));
 }
 
 TEST(KubernetesCli, RenderedOverlayEvaluatesToTheSameStrings)

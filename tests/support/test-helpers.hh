@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace imprint::test {
@@ -68,6 +69,9 @@ struct FakeMachine
     void installSeed(const std::string & fixtureDir) const;
     std::vector<std::string> stubCalls() const;
 };
+
+// A gzip stream of `data` (zlib, best compression): hostile user-data is built from it.
+std::string gzip(std::string_view data);
 
 bool haveNix();
 // `nix-instantiate --parse` on the text; returns the error output on failure, "" on success.

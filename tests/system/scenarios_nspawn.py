@@ -165,6 +165,9 @@ def failingRebuild(ctx):
         checkApplied(c, before, "web-05", "after boot")
         c.equal(after.get("is-active", "").strip(), "failed", "imprint.service is failed")
         c.equal(after.get("host.nix"), before.get("host.nix"), "the previous overlay is restored")
+        # One rule: the running system matches the committed overlay, so the live name is rolled
+        # back with it (web-06 was set live before the rebuild failed).
+        c.equal(after.get("hostname", "").strip(), "web-05", "the live host name is put back with the overlay")
         c.equal(len(root.rebuilds()), 2, f"the failing rebuild ran: {root.rebuilds()}")
         status = json.loads(after.get("status.json") or "{}")
         reason = str(status.get("reason") or "")

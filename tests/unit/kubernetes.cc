@@ -249,11 +249,17 @@ TEST(KubernetesHostname, PodNameRule)
 TEST(KubernetesFacts, DefaultDenyListAndAllowList)
 {
     KubernetesConfig kc;
+    // An allow-list: by default no annotation becomes a fact, however harmless it looks.
+    for (const char * k : {"example.com/note", "prometheus.io/scrape", "imprint.nixos.org/hostname", "app"})
+        EXPECT_FALSE(annotationIsFact(kc, k)) << k;
+    kc.factsAllow = {"*"};
     for (const char * k : {"example.com/note", "prometheus.io/scrape", "imprint.nixos.org/hostname", "app"})
         EXPECT_TRUE(annotationIsFact(kc, k)) << k;
     for (const char * k : {"kubectl.kubernetes.io/last-applied-configuration", "vault.hashicorp.com/agent-inject-token",
-                           "example.com/DB_PASSWORD", "x/Secret-ref", "ci/api-key", "aws/credentials", "a/token"})
+                           "example.com/DB_PASSWORD", "x/Secret-ref", "ci/api-key", "aws/credentials", "a/token"}) {
         EXPECT_FALSE(annotationIsFact(kc, k)) << k;
+        EXPECT_TRUE(factKeyDenied(kc, k)) << k;
+    }
     kc.factsAllow = {"example.com/*", "app"};
     EXPECT_TRUE(annotationIsFact(kc, "example.com/note"));
     EXPECT_TRUE(annotationIsFact(kc, "app"));
@@ -277,11 +283,17 @@ TEST(KubernetesSource, FetchGivesIdentityAndFacts)
     EXPECT_EQ(d.localHostname, "web-1");
     EXPECT_NE(d.localHostnameOrigin.find("imprint.nixos.org/hostname"), std::string::npos);
     EXPECT_EQ(d.facts["labels"], pod.labels);
-    EXPECT_EQ(d.facts["annotations"], (Map{{"imprint.nixos.org/hostname", "web-1"},
-                                           {"example.com/note", "say \"hi\"\n\tbye \u00e9"}}));
+    // Annotations are facts only when named (the overlay lands in the world-readable store).
+    EXPECT_EQ(d.facts.count("annotations"), 0u);
     EXPECT_EQ(d.facts["platform"], (Map{{"pod_name", pod.name}, {"namespace", "shop"}, {"pod_uid", pod.uid},
                                         {"node_name", "node-3"}, {"pod_ip", "10.1.2.3"}, {"service_account", "web"}}));
     EXPECT_EQ(d.facts["podinfo"], (Map{{"cpu_limit", "2"}}));
+
+    Config allowAll;
+    allowAll.kubernetes.factsAllow = {"*"};
+    auto all = fetchFrom(vol.dir(), allowAll);
+    EXPECT_EQ(all.facts["annotations"], (Map{{"imprint.nixos.org/hostname", "web-1"},
+                                             {"example.com/note", "say \"hi\"\n\tbye \u00e9"}}));
 }
 
 TEST(KubernetesSource, HostnameFallsBackToThePodNameAndTakesTheDomainAnnotation)
@@ -337,7 +349,9 @@ TEST(KubernetesSource, ValuesThatNoNixStringCanHoldAreSkipped)
     auto files = pod.files();
     files["annotations"] = "a/nul=\"x\\x00y\"\na/bytes=\"\\xff\"\na/ok=\"\\u00e9\\x1b\"";
     vol.publish(files);
-    auto d = fetchFrom(vol.dir());
+    Config allowAll;
+    allowAll.kubernetes.factsAllow = {"a/*"};
+    auto d = fetchFrom(vol.dir(), allowAll);
     EXPECT_EQ(d.facts["annotations"], (Map{{"a/ok", "\u00e9\x1b"}}));
 }
 

@@ -211,3 +211,25 @@ TEST(RunLock, IsFreeAgainAfterRelease)
     { RunLock first(dir / "lock", std::chrono::milliseconds(0), clock); }
     EXPECT_NO_THROW(RunLock(dir / "lock", std::chrono::milliseconds(0), clock));
 }
+
+TEST(AtomicWrite, NeverWritesThroughAPlantedTemporaryName)
+{
+    TempDir root;
+    fs::path target = root / "host.nix";
+    fs::path victim = root / "victim";
+    writeFile(victim, "untouched");
+    // A symlink where the temporary goes, and a stale temporary left by a killed run.
+    fs::create_symlink(victim, root / ".host.nix.tmp");
+    atomicWrite(realFileOps(), target, "overlay", 0644);
+    EXPECT_EQ(readFile(victim), "untouched");
+    EXPECT_EQ(readFile(target), "overlay");
+    EXPECT_FALSE(fs::exists(fs::symlink_status(root / ".host.nix.tmp")));
+    writeFile(root / ".host.nix.tmp", "stale");
+    atomicWrite(realFileOps(), target, "overlay 2", 0644);
+    EXPECT_EQ(readFile(target), "overlay 2");
+    EXPECT_EQ(modeOf(target), 0644u);
+    // The write itself is exclusive: a name that exists is refused, not truncated.
+    writeFile(root / "exists", "keep");
+    EXPECT_THROW(realFileOps().writeFile(root / "exists", "new", 0600), Error);
+    EXPECT_EQ(readFile(root / "exists"), "keep");
+}
