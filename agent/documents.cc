@@ -1,9 +1,13 @@
 #include "agent/documents.hh"
 #include "agent/error.hh"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
+#include <map>
+#include <sstream>
+#include <vector>
 
 namespace imprint {
 
@@ -66,46 +70,139 @@ std::optional<bool> yamlBool(const std::string & s)
     return std::nullopt;
 }
 
-struct Converter
+// Builds the JSON tree straight from yaml-cpp's parser events. yaml-cpp's own node graph costs
+// about 500 bytes a node before anything can count them (16 MiB of "- a" lines peaked at 2.1 GB):
+// here every node is counted as it arrives, aliases by the size of what they repeat, so memory
+// stays proportional to kMaxNodes whatever the input.
+class JsonBuilder : public YAML::EventHandler
 {
-    const std::string & origin;
-    std::size_t nodes = 0;
+public:
+    explicit JsonBuilder(const std::string & origin) : origin_(origin) {}
 
-    json convert(const YAML::Node & node, std::size_t depth)
+    json takeRoot() { return std::move(root_); }
+
+    void OnDocumentStart(const YAML::Mark &) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &, YAML::anchor_t anchor) override { add(nullptr, anchor, std::nullopt, 1); }
+
+    void OnAlias(const YAML::Mark &, YAML::anchor_t anchor) override
     {
-        if (depth > kMaxDocumentDepth)
-            throw Error(origin + ": nested deeper than " + std::to_string(kMaxDocumentDepth) + " levels");
-        if (++nodes > kMaxNodes)
-            throw Error(origin + ": expands to more than " + std::to_string(kMaxNodes) + " nodes (aliases?)");
-        switch (node.Type()) {
-        case YAML::NodeType::Undefined:
-        case YAML::NodeType::Null:
-            return nullptr;
-        case YAML::NodeType::Scalar: {
-            const std::string & s = node.Scalar();
-            if (node.Tag() == "?") {  // a plain scalar: resolve like PyYAML's safe_load
-                if (isYamlNull(s)) return nullptr;
-                if (auto b = yamlBool(s)) return *b;
-            }
-            return s;
+        auto it = anchors_.find(anchor);
+        if (it == anchors_.end())
+            throw Error(origin_ + ": an alias refers to an anchor that is not complete yet");
+        add(it->second.value, YAML::NullAnchor, it->second.key, it->second.nodes);
+    }
+
+    void OnScalar(const YAML::Mark &, const std::string & tag, YAML::anchor_t anchor, const std::string & value) override
+    {
+        json v = value;
+        if (tag == "?") {  // a plain scalar: resolve like PyYAML's safe_load
+            if (isYamlNull(value))
+                v = nullptr;
+            else if (auto b = yamlBool(value))
+                v = *b;
         }
-        case YAML::NodeType::Sequence: {
-            json out = json::array();
-            for (const auto & item : node)
-                out.push_back(convert(item, depth + 1));
-            return out;
+        add(std::move(v), anchor, value, 1);
+    }
+
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor, YAML::EmitterStyle::value) override
+    {
+        open(json::array(), anchor);
+    }
+    void OnSequenceEnd() override { close(); }
+
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t anchor, YAML::EmitterStyle::value) override
+    {
+        open(json::object(), anchor);
+    }
+    void OnMapEnd() override { close(); }
+
+private:
+    struct Frame
+    {
+        json value;
+        YAML::anchor_t anchor;
+        std::size_t nodesAtStart;
+        std::optional<std::string> pendingKey;
+    };
+    struct Anchored
+    {
+        json value;
+        std::optional<std::string> key;  // a scalar's text, for use as a mapping key
+        std::size_t nodes;
+    };
+
+    const std::string & origin_;
+    std::vector<Frame> stack_;
+    std::map<YAML::anchor_t, Anchored> anchors_;
+    std::size_t nodes_ = 0;
+    json root_;
+
+    void count(std::size_t n)
+    {
+        if (n > kMaxNodes - nodes_)
+            throw Error(origin_ + ": expands to more than " + std::to_string(kMaxNodes) + " nodes (aliases?)");
+        nodes_ += n;
+    }
+
+    void checkKeyPosition() const
+    {
+        if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().pendingKey)
+            throw Error(origin_ + ": a mapping key is not a scalar");
+    }
+
+    void open(json empty, YAML::anchor_t anchor)
+    {
+        checkKeyPosition();
+        if (stack_.size() + 1 > kMaxDocumentDepth)
+            throw Error(origin_ + ": nested deeper than " + std::to_string(kMaxDocumentDepth) + " levels");
+        count(1);
+        stack_.push_back(Frame{std::move(empty), anchor, nodes_ - 1, std::nullopt});
+    }
+
+    void close()
+    {
+        Frame done = std::move(stack_.back());
+        stack_.pop_back();
+        if (done.value.is_object() && done.pendingKey)
+            done.value[*done.pendingKey] = nullptr;  // "{a}": a key without a value
+        remember(done.anchor, done.value, std::nullopt, nodes_ - done.nodesAtStart);
+        place(std::move(done.value), std::nullopt);
+    }
+
+    // A complete node: `nodes` is how many it counts for (an alias: the size of its anchor's tree).
+    void add(json value, YAML::anchor_t anchor, std::optional<std::string> scalarText, std::size_t nodes)
+    {
+        if (stack_.size() > kMaxDocumentDepth)
+            throw Error(origin_ + ": nested deeper than " + std::to_string(kMaxDocumentDepth) + " levels");
+        count(nodes);
+        remember(anchor, value, scalarText, nodes);
+        place(std::move(value), std::move(scalarText));
+    }
+
+    void remember(YAML::anchor_t anchor, const json & value, const std::optional<std::string> & key, std::size_t nodes)
+    {
+        if (anchor != YAML::NullAnchor)
+            anchors_[anchor] = Anchored{value, key, nodes};
+    }
+
+    void place(json value, std::optional<std::string> scalarText)
+    {
+        if (stack_.empty()) {
+            root_ = std::move(value);
+            return;
         }
-        case YAML::NodeType::Map: {
-            json out = json::object();
-            for (const auto & kv : node) {
-                if (!kv.first.IsScalar())
-                    throw Error(origin + ": a mapping key is not a scalar");
-                out[kv.first.Scalar()] = convert(kv.second, depth + 1);
-            }
-            return out;
+        Frame & top = stack_.back();
+        if (top.value.is_array()) {
+            top.value.push_back(std::move(value));
+        } else if (!top.pendingKey) {
+            if (!scalarText)
+                throw Error(origin_ + ": a mapping key is not a scalar");
+            top.pendingKey = std::move(scalarText);
+        } else {
+            top.value[*top.pendingKey] = std::move(value);
+            top.pendingKey.reset();
         }
-        }
-        return nullptr;
     }
 };
 
@@ -131,31 +228,78 @@ json parseYaml(std::string_view text, const std::string & origin)
     }
     if (yamlNestingBound(text) > 4 * kMaxDocumentDepth)
         throw Error(origin + ": nested too deeply (more than " + std::to_string(kMaxDocumentDepth) + " levels)");
-    YAML::Node root;
+    JsonBuilder builder(origin);
+    std::istringstream in{std::string(text)};
     try {
-        root = YAML::Load(std::string(text));
+        YAML::Parser parser(in);
+        parser.HandleNextDocument(builder);  // the first document, as YAML::Load reads
     } catch (const YAML::Exception & e) {
         throw Error(origin + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                     std::to_string(e.mark.column + 1) + ": " + e.msg);
     }
-    Converter conv{origin};
-    try {
-        return conv.convert(root, 0);
-    } catch (const YAML::Exception & e) {
-        throw Error(origin + ": invalid YAML: " + e.msg);
-    }
+    return builder.takeRoot();
 }
+
+namespace {
+
+// A first, DOM-free pass over a JSON text that enforces the depth cap and the node budget.
+// nlohmann's callback parser cannot do it: its end_object scans the parent for discarded values,
+// so 1 MiB of "[{},{},...]" took 22 s.
+class JsonBounds : public nlohmann::json_sax<json>
+{
+public:
+    explicit JsonBounds(const std::string & origin) : origin_(origin) {}
+
+    bool null() override { return node(); }
+    bool boolean(bool) override { return node(); }
+    bool number_integer(number_integer_t) override { return node(); }
+    bool number_unsigned(number_unsigned_t) override { return node(); }
+    bool number_float(number_float_t, const string_t &) override { return node(); }
+    bool string(string_t &) override { return node(); }
+    bool binary(binary_t &) override { return node(); }
+    bool start_object(std::size_t) override { return open(); }
+    bool key(string_t &) override { return true; }
+    bool end_object() override { return close(); }
+    bool start_array(std::size_t) override { return open(); }
+    bool end_array() override { return close(); }
+    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &) override
+    {
+        return false;  // the DOM parse that follows reports it
+    }
+
+private:
+    const std::string & origin_;
+    std::size_t depth_ = 0;
+    std::size_t nodes_ = 0;
+
+    bool node()
+    {
+        if (++nodes_ > kMaxNodes)
+            throw Error(origin_ + ": has more than " + std::to_string(kMaxNodes) + " nodes");
+        return true;
+    }
+    bool open()
+    {
+        if (++depth_ > kMaxDocumentDepth)
+            throw Error(origin_ + ": nested deeper than " + std::to_string(kMaxDocumentDepth) + " levels");
+        return node();
+    }
+    bool close()
+    {
+        --depth_;
+        return true;
+    }
+};
+
+} // namespace
 
 json parseJson(std::string_view text, const std::string & origin)
 {
     checkText(text, origin);
-    auto limitDepth = [&](int depth, json::parse_event_t, json &) {
-        if (depth > static_cast<int>(kMaxDocumentDepth))
-            throw Error(origin + ": nested deeper than " + std::to_string(kMaxDocumentDepth) + " levels");
-        return true;
-    };
+    JsonBounds bounds(origin);
     try {
-        return json::parse(text.begin(), text.end(), limitDepth);
+        json::sax_parse(text.begin(), text.end(), &bounds);
+        return json::parse(text.begin(), text.end());
     } catch (const json::parse_error & e) {
         // nlohmann ends its message with "; last read: '<the text>'": a password in a cut-short
         // document would reach the log (tests/integration/secrets-and-modes.cc). Keep the reason.

@@ -224,10 +224,10 @@ std::optional<std::string> nixEvalModule(const std::string & nixText, std::strin
     return r.out;
 }
 
-std::string gzip(std::string_view data)
+std::string gzip(std::string_view data, int level)
 {
     z_stream zs{};
-    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
         throw std::runtime_error("deflateInit2 failed");
     zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
     zs.avail_in = static_cast<uInt>(data.size());

@@ -70,8 +70,9 @@ struct FakeMachine
     std::vector<std::string> stubCalls() const;
 };
 
-// A gzip stream of `data` (zlib, best compression): hostile user-data is built from it.
-std::string gzip(std::string_view data);
+// A gzip stream of `data` (zlib at `level`, best compression by default): hostile user-data is
+// built from it.
+std::string gzip(std::string_view data, int level = 9);
 
 bool haveNix();
 // `nix-instantiate --parse` on the text; returns the error output on failure, "" on success.

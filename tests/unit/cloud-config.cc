@@ -75,7 +75,7 @@ namespace {
 std::string gzipLayers(std::string data, int layers)
 {
     for (int i = 0; i < layers; ++i)
-        data = gzip(data);
+        data = gzip(data, 1);
     return data;
 }
 

@@ -111,3 +111,36 @@ TEST(HostileInput, SshKeysMustBeUtf8WithoutNul)
     EXPECT_FALSE(isValidSshPublicKey(key + "jos\xe9@laptop"));  // Latin-1
     EXPECT_FALSE(isValidSshPublicKey(key + std::string("a\0b", 3)));
 }
+
+TEST(HostileInput, JsonArraysOfObjectsParseInLinearTime)
+{
+    // nlohmann's callback parser scanned the parent at every end of object: this took 22 s.
+    std::string text = "[";
+    for (int i = 0; i < 300000; ++i)
+        text += "{},";
+    text += "{}]";
+    EXPECT_EQ(parseJson(text, "t").size(), 300001u);
+    std::string deep(100, '[');
+    EXPECT_THROW(parseJson(deep + std::string(100, ']'), "t"), Error);
+    EXPECT_EQ(parseJson(std::string(64, '[') + std::string(64, ']'), "t").size(), 1u);
+}
+
+TEST(HostileInput, YamlNodesAreCountedWithoutYamlCppsNodeGraph)
+{
+    std::string list = "x:\n";
+    for (int i = 0; i < 1000001; ++i)
+        list += "- a\n";
+    try {
+        parseYaml(list, "big");
+        FAIL() << "a million and one items passed the node budget";
+    } catch (const Error & e) {
+        EXPECT_NE(std::string(e.what()).find("big: expands to more than 1000000 nodes"), std::string::npos) << e.what();
+    }
+    auto doc = parseYaml("a: &x [1, {b: yes}]\nc: *x\nn: &s yes\n*s : 2\n? k\n", "t");
+    EXPECT_EQ(doc["c"], doc["a"]);
+    EXPECT_EQ(doc["yes"], "2");  // an alias as a key: the scalar's text, as yaml-cpp's nodes gave it
+    EXPECT_EQ(doc["a"][1]["b"], true);
+    EXPECT_EQ(doc["k"], nullptr);
+    EXPECT_THROW(parseYaml("[a]: 1\n", "t"), Error);  // a mapping key is not a scalar
+    EXPECT_THROW(parseYaml("a: &x [1]\n*x : 2\n", "t"), Error);
+}
