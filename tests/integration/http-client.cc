@@ -328,3 +328,20 @@ TEST(HttpClient, ErrorsNeverContainHeaderValues)
         EXPECT_EQ(std::string(e.what()).find("SECRET-TOKEN"), std::string::npos);
     }
 }
+
+TEST(HttpClient, AStepAfterTheFetchGetsADeadlineOfItsOwn)
+{
+    // Azure's Ready report follows the fetch: it must not inherit what the fetch left of the
+    // deadline (run.cc asks for withOwnDeadline()).
+    TestHttpServer server([](const TestRequest &) { return TestReply::text("ok"); });
+    auto clock = std::make_shared<RecordingClock>();
+    auto fetch = makeHttpClient(fastConfig(), clock);
+    EXPECT_EQ(fetch->get(server.url() + "/fetch"), "ok");
+    clock->skew += milliseconds{fastConfig().deadline.count() + 1};  // the fetch took it all
+    auto spent = expectHttpError(*fetch, server.url() + "/late");
+    EXPECT_NE(std::string(spent.what()).find("deadline"), std::string::npos) << spent.what();
+    auto report = fetch->withOwnDeadline();
+    EXPECT_EQ(report->get(server.url() + "/report"), "ok");
+    EXPECT_EQ(server.count("/late"), 0u);
+    EXPECT_EQ(server.count("/report"), 1u);
+}

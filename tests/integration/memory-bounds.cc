@@ -119,17 +119,23 @@ TEST(MemoryBounds, WorstInputsWithinTheCapsFitUnderAnAddressSpaceLimit)
     }
 }
 
-TEST(MemoryBounds, TheLimitIsRealForTheBinary)
+TEST(MemoryBounds, TheLimitIsRealAndItsFailureGoesThroughTheOneHandler)
 {
     if (kAddressSanitizer)
         GTEST_SKIP() << "built with AddressSanitizer: the address-space limit is NOT tested in this build";
-    // The same binary, starved well below what a 16 MiB string needs, fails as the one handler
-    // says: so the test above would see a limit that bit.
-    TempDir seed;
-    writeFile(seed / "meta-data", "instance-id: i-1\n");
-    writeFile(seed / "user-data", "#cloud-config\nwrite_files:\n- content: '" + std::string(kUserDataCap - 256, 'x') + "'\n");
-    auto r = runProcess({"prlimit", "--as=" + std::to_string(48u << 20), IMPRINT_BINARY, "--source",
-                         "nocloud:" + seed.path().string(), "fetch"});
+    // The same binary starved well below what a 16 MiB string needs: so the test above would see
+    // a limit that bit. std::bad_alloc is no imprint::Error; `run` still reports it through the one
+    // failure handler (one line, the journal's failure event) and commits nothing.
+    FakeMachine m;
+    m.writeConfig();
+    writeFile(m.root() / "var/lib/cloud/seed/nocloud/meta-data", "instance-id: i-1\nlocal-hostname: web\n");
+    writeFile(m.root() / "var/lib/cloud/seed/nocloud/user-data",
+              "#cloud-config\nwrite_files:\n- content: '" + std::string(kUserDataCap - 256, 'x') + "'\n");
+    auto r = runProcess({"prlimit", "--as=" + std::to_string(48u << 20), IMPRINT_BINARY, "--root", m.root().string(),
+                         "run", "--no-rebuild"}, m.env());
     EXPECT_EQ(r.exitCode, 1) << r.err;
     EXPECT_NE(r.err.find("out of memory"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(m.root() / "var/lib/imprint/host.nix"));
+    EXPECT_FALSE(fs::exists(m.root() / "var/lib/imprint/state.json"));
 }

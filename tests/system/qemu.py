@@ -6,6 +6,7 @@ host kernel here cannot mount iso9660 or vfat. Results come from the serial log 
 image after poweroff (debugfs reads ext4 without mounting it).
 """
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -38,6 +39,37 @@ def isoImage(path, volid, files, workDir):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     run(["xorriso", "-as", "mkisofs", "-quiet", "-V", volid, "-J", "-R", "-o", path, src], timeout=60)
+    return path
+
+
+def hostileIsoImage(path, volid, files, workDir, symlinks=(), fifos=(), hugeFiles=()):
+    """An ISO as an attacker would write it, with native xorriso (its mkisofs emulation drops
+    FIFOs): Rock Ridge symlinks {name: target}, FIFOs [name], and huge files [name] of 3 GiB of
+    zeros stored as zisofs, so the image stays small while the guest's kernel reports the full size."""
+    src = workDir / f"{path.stem}-content"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for name, text in files.items():
+        p = src / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    for name, target in dict(symlinks).items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, src / name)
+    for name in fifos:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(src / name)
+    argv = ["xorriso", "-report_about", "SORRY", "-outdev", path, "-volid", volid, "-joliet", "on",
+            "-zisofs", "level=1:block_size=128k", "-map", src, "/"]
+    for name in hugeFiles:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        with open(src / name, "wb") as f:
+            f.truncate(3 << 30)
+        argv += ["-map", src / name, "/" + name, "-set_filter", "--zisofs", "/" + name, "--"]
+    if path.exists():
+        path.unlink()
+    run(argv + ["-commit"], timeout=120)
     return path
 
 

@@ -52,12 +52,13 @@ class DiskResults:
         return [l for l in (p.read_text() if p.exists() else "").splitlines() if l.strip()]
 
 
-def bootWith(ctx, media):
-    """`media`: [(file name, builder(path) -> path, "cdrom" | "disk")]. Returns (results, serial)."""
+def bootWith(ctx, media, moreSteps=""):
+    """`media`: [(file name, builder(path) -> path, "cdrom" | "disk")]; `moreSteps`: driver lines
+    run after the common ones. Returns (results, serial)."""
     ctx.workDir.mkdir(parents=True, exist_ok=True)
     rootImg = ctx.workDir / "root.img"
     with GuestRoot(ctx.image, ctx.workDir / "guest") as root:
-        units = root.install(ctx.artifacts, DRIVER, watchMounts=True)
+        units = root.install(ctx.artifacts, DRIVER + moreSteps, watchMounts=True)
         if "imprint.service" not in units:
             raise Failure(f"no imprint.service in {ctx.artifacts.units} (units/ not landed?)")
         qemu.rootImage(root, rootImg)
@@ -95,7 +96,8 @@ def checkSeedMount(c, snap, results, device, fsType):
         opts = options.split(",")
         c.equal(fs, fsType, f"{device} file system type")
         c.that("ro" in opts, f"{device} mounted read-only: {options}")
-        c.that({"nosuid", "nodev", "noexec"} <= set(opts), f"{device} mounted nosuid,nodev,noexec: {options}")
+        c.that({"nosuid", "nodev", "noexec", "nosymfollow"} <= set(opts),
+               f"{device} mounted nosuid,nodev,noexec,nosymfollow: {options}")
         c.that(target.startswith("/run/imprint"), f"{device} mounted under /run/imprint: {target}")
         c.that(any(e[0] == "umount" and e[1] == target for e in events), f"{target} unmounted again: {events}")
     c.that(fsType not in results.out("mounts-now")[0], "no seed file system left mounted")
@@ -189,4 +191,41 @@ def rootDevice(ctx):
     nix = qemu.catFile(results.rootImg, "/var/lib/imprint/host.nix") or ""
     c.contains(nix, f'fileSystems."/".device = lib.mkOverride 90 "{device}"', "overlay: root device")
     c.contains(nix, 'fileSystems."/".fsType = lib.mkOverride 90 "ext4"', "overlay: root fsType")
+    c.done()
+
+
+@scenario("hostile-media", "media that lie: a Rock Ridge symlink, a FIFO and a 3 GiB file fail cleanly, nothing committed")
+def hostileMedia(ctx):
+    # cidata: meta-data is a link to the guest's own /etc/hostname (read it, and the seed would
+    # name the host after the host). config-2: meta_data.json is a FIFO (open it blocking and the
+    # fetch hangs). CONFIG-2: meta_data.json is 3 GiB (zisofs keeps the ISO small).
+    cidata = lambda p: qemu.hostileIsoImage(p, "cidata", {"user-data": "#cloud-config\n"}, ctx.workDir,
+                                           symlinks={"meta-data": "/etc/hostname"})
+    fifo = lambda p: qemu.hostileIsoImage(p, "config-2", {"openstack/latest/user_data": "#cloud-config\n"},
+                                         ctx.workDir, fifos=["openstack/latest/meta_data.json"])
+    huge = lambda p: qemu.hostileIsoImage(p, "CONFIG-2", {}, ctx.workDir, hugeFiles=["openstack/latest/meta_data.json"])
+    steps = """
+    step fifo timeout 120 imprint --source configdrive run --no-rebuild
+    rm -f /dev/disk/by-label/config-2
+    step huge timeout 120 imprint --source configdrive run --no-rebuild
+    step state-dir ls -A /var/lib/imprint
+    step live-hostname hostname
+    step mounts-after findmnt --raw --noheadings --output TARGET,FSTYPE
+"""
+    results, serial = bootWith(ctx, [("cidata.iso", cidata, "cdrom"), ("config-2.iso", fifo, "cdrom"),
+                                     ("CONFIG-2.iso", huge, "cdrom")], steps)
+    c = Checks()
+    snap = results.snapshot("boot")
+    journalFile = results.dir / "out" / "journal.txt"
+    journal = journalFile.read_text(errors="replace") if journalFile.exists() else ""
+    c.that("host.nix" not in snap, f"no overlay was committed after the symlinked meta-data: {sorted(snap)}")
+    c.contains(journal, "meta-data: it is, or its path goes through, a symbolic link that may not be followed",
+               "the boot's error names the symlinked meta-data")
+    for name, out in (("fifo", results.out("fifo")), ("huge", results.out("huge"))):
+        c.equal(out[2], 1, f"{name}: imprint exits 1 (not 124, a timeout): {out[1]!r}")
+        c.equal(len(out[1].strip().splitlines()), 1, f"{name}: one error line: {out[1]!r}")
+    c.contains(results.out("fifo")[1], "meta_data.json is a FIFO, expected a regular file", "the FIFO is named")
+    c.contains(results.out("huge")[1], "meta_data.json is larger than the limit of 1048576 bytes", "the 3 GiB file is named")
+    c.equal(results.out("state-dir")[0].split(), [], "nothing committed in /var/lib/imprint")
+    c.that("iso9660" not in results.out("mounts-after")[0], "no medium left mounted")
     c.done()
