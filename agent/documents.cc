@@ -1,12 +1,16 @@
 #include "agent/documents.hh"
 #include "agent/error.hh"
+#include "agent/memory-budget.hh"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
-#include <sstream>
+#include <istream>
+#include <new>
+#include <streambuf>
 #include <vector>
 
 namespace imprint {
@@ -55,6 +59,17 @@ namespace {
 
 // Node budget: YAML aliases can expand a small text into an exponential tree ("billion laughs").
 constexpr std::size_t kMaxNodes = 1'000'000;
+
+// A std::streambuf over text that stays where it is: no copy of up to 16 MiB for yaml-cpp.
+class ViewBuffer : public std::streambuf
+{
+public:
+    explicit ViewBuffer(std::string_view text)
+    {
+        char * begin = const_cast<char *>(text.data());  // only ever read
+        setg(begin, begin, begin + text.size());
+    }
+};
 
 bool isYamlNull(const std::string & s)
 {
@@ -226,16 +241,22 @@ json parseYaml(std::string_view text, const std::string & origin)
                         ", which YAML does not allow");
         }
     }
-    if (yamlNestingBound(text) > 4 * kMaxDocumentDepth)
-        throw Error(origin + ": nested too deeply (more than " + std::to_string(kMaxDocumentDepth) + " levels)");
+    // yaml-cpp reads the text in place; what it and the builder hold is bounded by one budget.
+    ViewBuffer buffer(text);
+    std::istream in(&buffer);
     JsonBuilder builder(origin);
-    std::istringstream in{std::string(text)};
     try {
+        MemoryBudget budget(kMaxYamlParseMemory);
         YAML::Parser parser(in);
         parser.HandleNextDocument(builder);  // the first document, as YAML::Load reads
     } catch (const YAML::Exception & e) {
         throw Error(origin + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+    } catch (const std::bad_alloc &) {
+        if (!MemoryBudget::latestExhausted())
+            throw;  // the machine's memory, not the budget: the one handler says "out of memory"
+        throw Error(origin + ": needs more than " + std::to_string(kMaxYamlParseMemory >> 20) +
+                    " MiB to parse (yaml-cpp holds every token of a flow collection in memory before it parses it)");
     }
     return builder.takeRoot();
 }

@@ -1,9 +1,9 @@
 #pragma once
 // Structured documents from outside the machine (meta-data, user-data, config, JSON answers of
 // metadata servers) become nlohmann::json trees here and only here, with the same guards for
-// every source: valid UTF-8, no NUL byte, a nesting-depth cap that is checked *before* yaml-cpp
-// sees the text (its recursive-descent parser overflows the stack on deep nesting), and a depth
-// cap on the resulting tree (nlohmann's dump and copy recurse too).
+// every source: valid UTF-8, no NUL byte, a depth cap and a node budget enforced while the
+// parser produces nodes (yaml-cpp's events, nlohmann's SAX), so its recursion stops at the cap
+// and nothing is built past the budget, and a memory budget for what yaml-cpp holds itself.
 
 #include <nlohmann/json.hpp>
 #include <cstddef>
@@ -15,15 +15,15 @@ namespace imprint {
 
 inline constexpr std::size_t kMaxDocumentDepth = 64;
 
+// What parsing one YAML document may hold in memory, yaml-cpp's tokens and the tree together
+// (agent/memory-budget.hh says why a budget and not an input check).
+inline constexpr std::size_t kMaxYamlParseMemory = 128u << 20;
+
 // Throws Error("<origin>: ...") unless `data` is valid UTF-8 without NUL bytes.
 void checkText(std::string_view data, const std::string & origin);
 
 // True when `data` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool isValidUtf8(std::string_view data);
-
-// An upper bound of the nesting depth of a YAML text (flow brackets, block indentation, compact
-// "- - x" sequences), computed without recursion. Exposed for tests and the fuzzers.
-std::size_t yamlNestingBound(std::string_view text);
 
 // Parses YAML (1.1 scalars as PyYAML reads them: yes/no/on/off/true/false are booleans, ~ and
 // null are null; every other plain scalar stays a string) into JSON. Empty document -> null.

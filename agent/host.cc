@@ -113,9 +113,13 @@ int openInRoot(const fs::path & root, std::string_view hostPath, int flags)
     how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long fd = ::syscall(SYS_openat2, rootFd.get(), relative.c_str(), &how, sizeof how);
-    if (fd < 0 && errno == ENOSYS)
-        throw Error("openat2(2) is not available: imprint needs Linux 5.6 or later");
-    return static_cast<int>(fd);
+    if (fd >= 0 || errno != ENOSYS)
+        return static_cast<int>(fd);
+    // Under "/" nothing can lead outside the root: a plain openat resolves the same way.
+    if (root == "/")
+        return ::openat(rootFd.get(), relative.c_str(), flags | O_CLOEXEC);
+    throw Error("cannot read under " + root.string() + ": openat2(2) is not available (Linux before 5.6, or a "
+                "seccomp filter such as systemd's RestrictSUIDSGID=)");
 }
 
 } // namespace

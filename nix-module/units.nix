@@ -92,7 +92,8 @@ let
       LockPersonality = true;
       MemoryDenyWriteExecute = true;
       RestrictRealtime = true;
-      RestrictSUIDSGID = true;
+      # No RestrictSUIDSGID: systemd makes openat2(2) fail under it, and imprint resolves every
+      # path with openat2(RESOLVE_IN_ROOT) (units/imprint.service says more).
       RestrictNamespaces = true;
       UMask = "0022";
       StateDirectory = "imprint";

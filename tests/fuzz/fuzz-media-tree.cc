@@ -8,8 +8,7 @@
 // never reaches what a provider returns.
 #include "agent/config.hh"
 #include "agent/host.hh"
-#include "providers/metadata.hh"
-#include "providers/nocloud.hh"
+#include "providers/provider.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 #include <filesystem>
@@ -109,8 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t * data, std::size_t siz
 
     Host host(root);
     Config config;
-    auto nocloud = makeNoCloudProvider();
-    auto configDrive = makeConfigDriveProvider();
+    const Provider * nocloud = findProvider("nocloud");
+    const Provider * configDrive = findProvider("configdrive");
     for (auto location : {std::optional<std::string>(), std::optional<std::string>((root / "seed").string())}) {
         fuzz::expectOnlyError([&] {
             if (!location && !nocloud->detect(host, config))

@@ -81,6 +81,11 @@ std::vector<Case> worstInputs()
         {"16 MiB of block list items", "#cloud-config\nx:\n" + repeat("- a\n", cap), "instance-id: i-1\n", 1, "more than 1000000 nodes"},
         {"16 MiB of flow list items", "#cloud-config\nx: [" + repeat("a,", cap) + "a]\n", "instance-id: i-1\n", 1, "more than 1000000 nodes"},
         {"16 MiB of mapping keys", "#cloud-config\nx: {" + repeat("k: v, ", cap) + "z: v}\n", "instance-id: i-1\n", 1, "more than 1000000 nodes"},
+        {"16 MiB of '['", "#cloud-config\nx: " + std::string(cap, '['), "instance-id: i-1\n", 1, "needs more than 128 MiB to parse"},
+        {"a 16 MiB flow list in a block sequence", "#cloud-config\nx:\n- [" + repeat("a,", cap) + "a]\n", "instance-id: i-1\n", 1,
+         "needs more than 128 MiB to parse"},
+        {"quoted brackets nested 2 million deep", "#cloud-config\nx: " + repeat("['a]', ", cap), "instance-id: i-1\n", 1,
+         "needs more than 128 MiB to parse"},
         {"an alias bomb", "#cloud-config\na: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
                           "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
                           "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"

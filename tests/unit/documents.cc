@@ -46,10 +46,9 @@ TEST(Documents, RejectsNulAndInvalidUtf8)
     EXPECT_NO_THROW(parseYaml("a: ünïcödé 🚀", "t"));
 }
 
-TEST(Documents, DeepFlowNestingIsRefusedBeforeYamlCpp)
+TEST(Documents, DeepFlowNestingIsRefused)
 {
     std::string deep(100000, '[');
-    EXPECT_GT(yamlNestingBound(deep), kMaxDocumentDepth);
     EXPECT_THROW(parseYaml(deep, "t"), Error);
     std::string deepMap;
     for (int i = 0; i < 50000; ++i) deepMap += "{a: ";
@@ -61,7 +60,6 @@ TEST(Documents, DeepBlockNestingIsRefused)
     std::string text;
     for (int i = 0; i < 3000; ++i)
         text += std::string(static_cast<std::size_t>(i) * 2, ' ') + "k:\n";
-    EXPECT_GT(yamlNestingBound(text), kMaxDocumentDepth);
     EXPECT_THROW(parseYaml(text, "t"), Error);
     std::string compact;
     for (int i = 0; i < 20000; ++i) compact += "- ";
@@ -74,10 +72,9 @@ TEST(Documents, QuotesCannotHideNesting)
     // Closing brackets inside quoted strings must not lower the bound.
     std::string text;
     for (int i = 0; i < 5000; ++i) text += "[ \"]]]]\", ";
-    EXPECT_GT(yamlNestingBound(text), kMaxDocumentDepth);
+    EXPECT_THROW(parseYaml(text, "t"), Error);
     // A quote that may only continue a plain scalar makes the scanner pessimistic.
     std::string tricky = "a: x\n  'q\nb: " + std::string(5000, '[') + "\nc: '\n";
-    EXPECT_GT(yamlNestingBound(tricky), kMaxDocumentDepth);
     EXPECT_THROW(parseYaml(tricky, "t"), Error);
 }
 
@@ -98,7 +95,6 @@ write_files:
 runcmd:
   - [ sh, -c, "echo ']]]'" ]
 )";
-    EXPECT_LT(yamlNestingBound(cloudConfig), 4 * kMaxDocumentDepth);
     json j = parseYaml(cloudConfig, "t");
     EXPECT_EQ(j["users"][1]["name"], "deploy");
 }

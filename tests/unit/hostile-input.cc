@@ -9,24 +9,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 using namespace imprint;
 
 namespace {
-
-std::size_t yamlCppDepth(const YAML::Node & n)
-{
-    if (!n.IsDefined() || n.IsNull())
-        return 0;
-    std::size_t best = 0;
-    if (n.IsSequence())
-        for (const auto & item : n)
-            best = std::max(best, yamlCppDepth(item));
-    else if (n.IsMap())
-        for (const auto & kv : n)
-            best = std::max({best, yamlCppDepth(kv.first), yamlCppDepth(kv.second)});
-    return best + 1;
-}
 
 std::string repeat(const std::string & s, int n)
 {
@@ -38,28 +25,99 @@ std::string repeat(const std::string & s, int n)
 
 } // namespace
 
-TEST(HostileInput, NestingBoundIsAnUpperBoundOfWhatYamlCppBuilds)
+// What yaml-cpp's node API builds, converted as parseYaml did before it read yaml-cpp's events:
+// the event builder must give the same tree.
+nlohmann::json viaNodes(const YAML::Node & node)
+{
+    switch (node.Type()) {
+    case YAML::NodeType::Scalar: {
+        const std::string & s = node.Scalar();
+        if (node.Tag() == "?") {
+            if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL")
+                return nullptr;
+            for (const char * y : {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
+                if (s == y) return true;
+            for (const char * n : {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})
+                if (s == n) return false;
+        }
+        return s;
+    }
+    case YAML::NodeType::Sequence: {
+        auto out = nlohmann::json::array();
+        for (const auto & item : node)
+            out.push_back(viaNodes(item));
+        return out;
+    }
+    case YAML::NodeType::Map: {
+        auto out = nlohmann::json::object();
+        for (const auto & kv : node)
+            out[kv.first.Scalar()] = viaNodes(kv.second);
+        return out;
+    }
+    default:
+        return nullptr;
+    }
+}
+
+bool hasNonScalarKey(const YAML::Node & node)
+{
+    if (node.IsSequence())
+        for (const auto & item : node)
+            if (hasNonScalarKey(item))
+                return true;
+    if (node.IsMap())
+        for (const auto & kv : node)
+            if (!kv.first.IsScalar() || hasNonScalarKey(kv.second))
+                return true;
+    return false;
+}
+
+TEST(HostileInput, TheEventBuilderGivesWhatYamlCppsNodesGave)
 {
     const std::vector<std::string> texts = {
         "a:\n- b\n- c\n",                                                   // indentless sequence
         "x:\n  config:\n  - m: 1\n    s:\n    - d:\n      - 1\n",           // plain scalar, then structure
         "network-config:\n  config:\n  - name: eth0\n    subnets:\n    - dns:\n      - 1.1.1.1\n",
-        "    ? #c\n    - d:\n", "[ c, ]:\n  x\n", "[[a: [b: [c: d]]]: [b: [c: d]]]\n", "a: \n: v\n", "[a: b]\n", "{\"k\"::  x}\n", "[[a: [b: [c: d]]]]\n", "{: : : a}\n", "[? a : b]\n",
+        "a: \n: v\n", "[a: b]\n", "{\"k\"::  x}\n", "[[a: [b: [c: d]]]]\n", "[? a : b]\n",
         "{" + repeat(": ", 40) + "a}\n", "[" + repeat(": ", 40) + "a]\n",
         repeat("- ", 40) + "x\n", repeat("[", 40) + repeat("]", 40) + "\n",
-        "k: |\n  text [[[[\n  more {{{{\n",
-        "k: 'multi\n  line [[[[ quoted'\nl: plain\n  continued [[[[\n",
+        "k: |\n  text [[[[\n  more {{{{\n", "k: 'multi\n  line [[[[ quoted'\nl: plain\n  continued [[[[\n",
+        "a: &x {b: [1, yes, ~, 'no', \"on\"]}\nc: *x\nd: !!str 12\ne: !custom off\n", "dup: 1\ndup: 2\n",
+        "", "# only a comment\n", "--- plain\n", "first\n---\nsecond\n", "? |\n  block key\n: v\n",
     };
     for (const auto & t : texts) {
-        std::size_t bound = yamlNestingBound(t);
         YAML::Node n;
         try {
             n = YAML::Load(t);
         } catch (const YAML::Exception &) {
+            EXPECT_THROW(parseYaml(t, "t"), Error) << t;
             continue;
         }
-        EXPECT_GE(bound, yamlCppDepth(n)) << t;
+        if (hasNonScalarKey(n)) {
+            EXPECT_THROW(parseYaml(t, "t"), Error) << t;  // a mapping key is not a scalar
+            continue;
+        }
+        EXPECT_EQ(parseYaml(t, "t"), viaNodes(n)) << t;
     }
+}
+
+TEST(HostileInput, FlowCollectionsThatYamlCppQueuesWholeHitTheMemoryBudget)
+{
+    // yaml-cpp scans all of "- [a, a, ...]" before its parser sees the first "a": 16 MiB of it
+    // grew past 1 GB. The budget stops it, with the document's name.
+    for (const auto & [head, tail] : {std::pair<std::string, std::string>{"x:\n- [", "a]\n"}, {"x: [[", "a]]\n"}}) {
+        std::string text = head + repeat("a,", 4 << 20) + tail;
+        try {
+            parseYaml(text, "/seed/user-data");
+            ADD_FAILURE() << head << ": parsed";
+        } catch (const Error & e) {
+            std::string what = e.what();
+            EXPECT_NE(what.find("/seed/user-data: needs more than 128 MiB to parse"), std::string::npos) << what;
+        }
+    }
+    // A large document that yaml-cpp streams is within it.
+    std::string wide = "x: [" + repeat("a, ", 100000) + "a]\n";
+    EXPECT_EQ(parseYaml(wide, "t")["x"].size(), 100001u);
 }
 
 TEST(HostileInput, FlowColonsCannotNestPastTheCap)
