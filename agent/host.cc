@@ -221,8 +221,13 @@ std::vector<std::string> Host::list(std::string_view hostPath) const
     }
     while (const dirent * entry = ::readdir(dir)) {
         std::string_view name = entry->d_name;
-        if (name != "." && name != "..")
-            names.emplace_back(name);
+        if (name == "." || name == "..")
+            continue;
+        if (names.size() >= kMaxDirectoryEntries) {
+            ::closedir(dir);
+            throw Error(path(hostPath).string() + " holds more than " + std::to_string(kMaxDirectoryEntries) + " entries");
+        }
+        names.emplace_back(name);
     }
     ::closedir(dir);
     std::sort(names.begin(), names.end());

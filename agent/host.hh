@@ -20,6 +20,7 @@ namespace imprint {
 inline constexpr std::size_t kSmallFileCap = 64 * 1024;        // DMI values, cmdline, mountinfo lines
 inline constexpr std::size_t kMetaDataCap = 1024 * 1024;       // meta-data, network-config
 inline constexpr std::size_t kUserDataCap = 16 * 1024 * 1024;  // user-data, vendor-data
+inline constexpr std::size_t kMaxDirectoryEntries = 65536;     // a listing (a medium's openstack/)
 
 class Host
 {
@@ -52,7 +53,8 @@ public:
     bool isDirectory(std::string_view hostPath) const;
     bool isSocket(std::string_view hostPath) const;
 
-    // Entries of a directory (names only, sorted); empty when it does not exist.
+    // Entries of a directory (names only, sorted); empty when it does not exist. More than
+    // kMaxDirectoryEntries is an Error naming the directory.
     std::vector<std::string> list(std::string_view hostPath) const;
 
 private:

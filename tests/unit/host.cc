@@ -120,3 +120,20 @@ TEST(Host, TheRealRootReadsProcAndSys)
     EXPECT_TRUE(host.readFile("/proc/cmdline"));
     EXPECT_TRUE(host.isDirectory("/proc/self"));
 }
+
+TEST(Host, ListingsAreBounded)
+{
+    TempDir t;
+    fs::create_directories(t / "openstack");
+    for (std::size_t i = 0; i <= kMaxDirectoryEntries; ++i)
+        ::close(::open((t / ("openstack/" + std::to_string(i))).c_str(), O_CREAT | O_WRONLY, 0644));
+    auto e = [&] {
+        try {
+            Host(t.path()).list("/openstack");
+        } catch (const Error & err) {
+            return std::string(err.what());
+        }
+        return std::string();
+    }();
+    EXPECT_NE(e.find("/openstack holds more than 65536 entries"), std::string::npos) << e;
+}
