@@ -8,6 +8,19 @@
 #include <malloc.h>
 #include <new>
 
+// AddressSanitizer brings its own operator new and delete, and mixing them with these is a
+// mismatch it reports: under it the budget is not enforced (MemoryBudget::enforced() says so).
+#if defined(__SANITIZE_ADDRESS__)
+#define IMPRINT_BUDGET_ENFORCED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IMPRINT_BUDGET_ENFORCED 0
+#endif
+#endif
+#ifndef IMPRINT_BUDGET_ENFORCED
+#define IMPRINT_BUDGET_ENFORCED 1
+#endif
+
 namespace imprint {
 
 namespace {
@@ -34,6 +47,11 @@ MemoryBudget::~MemoryBudget()
     tBudget.active = false;
 }
 
+bool MemoryBudget::enforced()
+{
+    return IMPRINT_BUDGET_ENFORCED;
+}
+
 bool MemoryBudget::latestExhausted()
 {
     return tBudget.exhausted;
@@ -41,6 +59,7 @@ bool MemoryBudget::latestExhausted()
 
 } // namespace imprint
 
+#if IMPRINT_BUDGET_ENFORCED
 namespace {
 
 void * allocate(std::size_t size)
@@ -81,3 +100,4 @@ void operator delete(void * p) noexcept { release(p); }
 void operator delete[](void * p) noexcept { release(p); }
 void operator delete(void * p, std::size_t) noexcept { release(p); }
 void operator delete[](void * p, std::size_t) noexcept { release(p); }
+#endif

@@ -22,6 +22,9 @@ public:
     // Whether the latest budget on this thread refused an allocation: tells, after it is gone,
     // a std::bad_alloc of the budget from one of the system's.
     static bool latestExhausted();
+
+    // False in builds with AddressSanitizer, whose own operator new cannot be replaced as well.
+    static bool enforced();
 };
 
 } // namespace imprint

@@ -287,10 +287,10 @@ RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, C
     committer.restorePrevious();
     auto restored = readFileCapped(committer.overlayPath(), kMetaDataCap);
     state.committedOverlaySha256 = restored ? sha256Hex(*restored) : "";
-    state.result = "failed";
-    state.reason = "rebuild failed: " + outcome.reason;
-    committer.writeState(state);
     bool nameBack = restoreLiveHostname(rt, in, nameBefore);
+    state.result = "failed";
+    state.reason = "rebuild failed: " + outcome.reason + (nameBack ? "; the live host name is " + nameBefore + " again" : "");
+    committer.writeState(state);
     throw Error("the rebuild failed (" + outcome.reason + "); the previous overlay" +
                 (nameBack ? " and host name " + nameBefore + " were" : " was") + " put back");
 }

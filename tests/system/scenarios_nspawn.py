@@ -168,6 +168,7 @@ def failingRebuild(ctx):
         # One rule: the running system matches the committed overlay, so the live name is rolled
         # back with it (web-06 was set live before the rebuild failed).
         c.equal(after.get("hostname", "").strip(), "web-05", "the live host name is put back with the overlay")
+        c.contains(reason, "the live host name is web-05 again", "imprint status says the name was put back")
         c.equal(len(root.rebuilds()), 2, f"the failing rebuild ran: {root.rebuilds()}")
         status = json.loads(after.get("status.json") or "{}")
         reason = str(status.get("reason") or "")

@@ -4,6 +4,7 @@
 #include "agent/documents.hh"
 #include "agent/error.hh"
 #include "agent/instance.hh"
+#include "agent/memory-budget.hh"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -105,6 +106,9 @@ TEST(HostileInput, FlowCollectionsThatYamlCppQueuesWholeHitTheMemoryBudget)
 {
     // yaml-cpp scans all of "- [a, a, ...]" before its parser sees the first "a": 16 MiB of it
     // grew past 1 GB. The budget stops it, with the document's name.
+    if (!MemoryBudget::enforced())
+        GTEST_SKIP() << "built with AddressSanitizer, which owns operator new: the YAML memory budget is NOT "
+                        "tested in this build (the plain build tests it)";
     for (const auto & [head, tail] : {std::pair<std::string, std::string>{"x:\n- [", "a]\n"}, {"x: [[", "a]]\n"}}) {
         std::string text = head + repeat("a,", 4 << 20) + tail;
         try {
