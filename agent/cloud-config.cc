@@ -14,14 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (auto & c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 bool startsWith(std::string_view s, std::string_view prefix)
 {
     return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
@@ -54,7 +46,7 @@ struct MimeEntity
 // Splits "Content-Type: multipart/mixed; boundary=\"x\"" parameters.
 std::string headerParam(const std::string & header, const std::string & name)
 {
-    std::string lowerHeader = lower(header);
+    std::string lowerHeader = lowerAscii(header);
     std::size_t pos = 0;
     while ((pos = lowerHeader.find(name + "=", pos)) != std::string::npos) {
         if (pos == 0 || lowerHeader[pos - 1] == ';' || lowerHeader[pos - 1] == ' ' || lowerHeader[pos - 1] == '\t') {
@@ -74,7 +66,7 @@ std::string headerParam(const std::string & header, const std::string & name)
 std::string mediaType(const std::string & contentType)
 {
     auto semi = contentType.find(';');
-    return lower(trim(contentType.substr(0, semi)));
+    return lowerAscii(trim(contentType.substr(0, semi)));
 }
 
 MimeEntity parseEntity(std::string_view text)
@@ -99,7 +91,7 @@ MimeEntity parseEntity(std::string_view text)
         auto colon = line.find(':');
         if (colon == std::string_view::npos)
             continue;
-        lastName = lower(trim(line.substr(0, colon)));
+        lastName = lowerAscii(trim(line.substr(0, colon)));
         e.headers[lastName] = trim(line.substr(colon + 1));
     }
     e.body = pos < text.size() ? text.substr(pos) : std::string_view();
@@ -204,7 +196,7 @@ private:
 
     static bool isMime(std::string_view data)
     {
-        auto head = lower(data.substr(0, std::min<std::size_t>(data.size(), 4096)));
+        auto head = lowerAscii(data.substr(0, std::min<std::size_t>(data.size(), 4096)));
         return startsWith(head, "content-type:") || startsWith(head, "mime-version:");
     }
 
@@ -266,7 +258,7 @@ private:
     void decodePart(MimeEntity & part, const std::string & where, int nesting)
     {
         std::string type = mediaType(part.headers["content-type"]);
-        std::string encoding = lower(trim(part.headers["content-transfer-encoding"]));
+        std::string encoding = lowerAscii(trim(part.headers["content-transfer-encoding"]));
         std::string decoded;  // owns what base64 produced; `body` views it or the input
         std::string_view body = part.body;
         if (encoding == "base64") {

@@ -158,6 +158,15 @@ std::string trim(std::string_view s)
     return std::string(s);
 }
 
+std::string lowerAscii(std::string_view s)
+{
+    std::string out(s);
+    for (auto & c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 std::optional<std::string> Host::readValue(std::string_view hostPath) const
 {
     try {

@@ -69,4 +69,7 @@ std::optional<std::string> readFileCapped(const std::filesystem::path & file, st
 // Strips leading and trailing ASCII white space.
 std::string trim(std::string_view s);
 
+// ASCII letters made lower case, every other byte as it is.
+std::string lowerAscii(std::string_view s);
+
 } // namespace imprint

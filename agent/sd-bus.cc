@@ -228,11 +228,4 @@ void Bus::wait(std::chrono::microseconds timeout)
     check(r, "waiting for D-Bus messages");
 }
 
-std::string Bus::uniqueName() const
-{
-    const char * name = nullptr;
-    check(sd_bus_get_unique_name(bus_, &name), "reading the unique bus name");
-    return name;
-}
-
 } // namespace imprint::bus

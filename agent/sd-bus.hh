@@ -148,7 +148,6 @@ public:
     // Blocks until something arrives or `timeout` passes. Throws when the connection is gone.
     void wait(std::chrono::microseconds timeout);
 
-    std::string uniqueName() const;
 
 private:
     sd_bus * bus_ = nullptr;

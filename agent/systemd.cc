@@ -60,11 +60,6 @@ void notifyReady(const std::string & status)
     notify("READY=1\nSTATUS=" + oneLine(status));
 }
 
-void notifyStopping(const std::string & status)
-{
-    notify("STOPPING=1\nSTATUS=" + oneLine(status));
-}
-
 HostnamedSetter::HostnamedSetter(std::unique_ptr<HostnameSetter> fallback) : fallback_(std::move(fallback)) {}
 
 void HostnamedSetter::setHostname(const std::string & name)

@@ -21,7 +21,6 @@ bool stderrIsJournal();
 // sd_notify helpers: no-ops when there is no NOTIFY_SOCKET (not started as Type=notify).
 void notifyStatus(const std::string & status);
 void notifyReady(const std::string & status);
-void notifyStopping(const std::string & status);
 
 // org.freedesktop.hostname1 SetHostname: the transient (live) name. NixOS refuses
 // SetStaticHostname on purpose: the static name is declarative and the rebuild sets it.

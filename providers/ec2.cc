@@ -16,12 +16,6 @@ namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
 // The IMDSv2 token, renewed when a GET is refused with 401. The token is a secret: it travels
 // only in a request header and is never part of an error message.
 class ImdsSession
@@ -97,7 +91,7 @@ public:
 
     std::optional<std::string> detect(const Host & host, const Config &) const override
     {
-        if (auto uuid = host.readValue("/sys/hypervisor/uuid"); uuid && lower(*uuid).starts_with("ec2"))
+        if (auto uuid = host.readValue("/sys/hypervisor/uuid"); uuid && lowerAscii(*uuid).starts_with("ec2"))
             return "/sys/hypervisor/uuid '" + *uuid + "'";
         if (auto uuid = dmiValue(host, "product_uuid"); uuid && isEc2ProductUuid(*uuid))
             return "DMI product_uuid '" + *uuid + "'";
@@ -163,7 +157,7 @@ std::vector<std::string> parseEc2PublicKeyIndex(std::string_view text)
 
 bool isEc2ProductUuid(std::string_view uuid)
 {
-    std::string u = lower(std::string(uuid));
+    std::string u = lowerAscii(std::string(uuid));
     if (u.starts_with("ec2"))
         return true;
     // Older Xen instances report the first field little-endian: "45e12aec-..." is "ec2ae145".

@@ -14,10 +14,10 @@
 #include "providers/kubernetes.hh"
 
 #include "agent/documents.hh"
+#include "agent/encoding.hh"
 #include "agent/error.hh"
 #include "providers/kubelet-format.hh"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -123,21 +123,6 @@ void readTree(const fs::path & base, const std::string & rel, bool versioned, in
         if (hooks.afterFile)
             hooks.afterFile(relName);
     }
-}
-
-std::string sha256Hex(std::string_view data)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-        throw Error("SHA-256 failed");
-    static const char * hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
 }
 
 bool globMatch(const std::string & pattern, std::string_view key, bool caseless)

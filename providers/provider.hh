@@ -90,7 +90,6 @@ public:
     virtual std::optional<std::string> afterCommit(const AfterCommitContext &) const { return std::nullopt; }
 };
 
-using ProviderFactory = std::function<std::unique_ptr<Provider>()>;
 
 // Every provider in the documented detection order (local media before metadata servers).
 const std::vector<std::unique_ptr<Provider>> & allProviders();

@@ -1,4 +1,5 @@
 #include "tests/support/http-server-helpers.hh"
+#include "agent/host.hh"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,12 +21,6 @@ extern char ** environ;
 namespace imprint::test {
 
 namespace {
-
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 const char * reason(int status)
 {
@@ -196,7 +191,7 @@ void TestHttpServer::serve(int fd)
         if (colon != std::string::npos) {
             std::string value = line.substr(colon + 1);
             value.erase(0, value.find_first_not_of(" \t"));
-            req.headers[lower(line.substr(0, colon))] = value;
+            req.headers[lowerAscii(line.substr(0, colon))] = value;
         }
         pos = end + 2;
     }
@@ -235,7 +230,7 @@ void TestHttpServer::serve(int fd)
     bool hasType = false;
     for (const auto & [k, v] : reply.headers) {
         out += k + ": " + v + "\r\n";
-        hasType = hasType || lower(k) == "content-type";
+        hasType = hasType || lowerAscii(k) == "content-type";
     }
     if (!hasType && reply.status != 204)
         out += "Content-Type: text/plain\r\n";
