@@ -1,9 +1,14 @@
 #include "agent/log.hh"
-#include "agent/journal.hh"
 #include "agent/systemd.hh"
 
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-journal.h>
+#include <string>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <vector>
 
 namespace imprint {
 
@@ -11,7 +16,8 @@ void setupLogging(Verbosity verbosity)
 {
     std::shared_ptr<spdlog::logger> logger;
     if (stderrIsJournal()) {
-        logger = std::make_shared<spdlog::logger>("imprint", std::make_shared<JournalSink>());
+        // spdlog's own journal sink: each line with SYSLOG_IDENTIFIER=imprint and its priority.
+        logger = std::make_shared<spdlog::logger>("imprint", std::make_shared<spdlog::sinks::systemd_sink_st>("imprint"));
     } else {
         logger = spdlog::stderr_logger_st("imprint");
         logger->set_pattern("imprint: %l: %v");
@@ -37,18 +43,26 @@ const char * messageId(LogEvent event)
 
 void logEvent(LogEvent event, const std::string & source, const std::string & instanceId, const std::string & text)
 {
-    JournalFields fields{messageId(event), source, instanceId};
-    setJournalFields(&fields);
-    try {
-        if (event == LogEvent::Failed)
-            spdlog::error("{}", text);
-        else
-            spdlog::info("{}", text);
-    } catch (...) {
-        setJournalFields(nullptr);
-        throw;
+    auto level = event == LogEvent::Failed ? spdlog::level::err : spdlog::level::info;
+    if (!spdlog::should_log(level))
+        return;
+    if (!stderrIsJournal()) {
+        spdlog::log(level, "{}", text);
+        return;
     }
-    setJournalFields(nullptr);
+    // The few events an operator filters on go to the journal with their fields in one call.
+    std::vector<std::string> fields{"MESSAGE=" + text,
+                                    "PRIORITY=" + std::to_string(event == LogEvent::Failed ? LOG_ERR : LOG_INFO),
+                                    "SYSLOG_IDENTIFIER=imprint", std::string("MESSAGE_ID=") + messageId(event)};
+    if (!source.empty())
+        fields.push_back("SOURCE=" + source);
+    if (!instanceId.empty())
+        fields.push_back("INSTANCE_ID=" + instanceId);
+    std::vector<iovec> iov;
+    for (auto & f : fields)
+        iov.push_back(iovec{f.data(), f.size()});
+    // A journal that is gone must not take imprint down with it: the line is lost, nothing else.
+    (void) sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
 }
 
 } // namespace imprint
