@@ -1,8 +1,8 @@
 #include "agent/http.hh"
 
-#include "agent/libcurl.hh"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,22 +25,29 @@ const char * describe(HttpFailure kind)
 
 namespace {
 
+// curl_global_init, once, before the first handle (imprint makes them on one thread).
+void initCurlOnce()
+{
+    static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK)
+        throw Error(std::string("cannot initialise libcurl: ") + curl_easy_strerror(rc));
+}
+
 struct CurlUrl
 {
-    const LibCurl & lib = libCurl();
-    CURLU * h = lib.url();
+    CURLU * h = curl_url();
     CurlUrl() { if (!h) throw Error("libcurl: out of memory for a URL handle"); }
-    ~CurlUrl() { lib.url_cleanup(h); }
+    ~CurlUrl() { curl_url_cleanup(h); }
     CurlUrl(const CurlUrl &) = delete;
     CurlUrl & operator=(const CurlUrl &) = delete;
-    bool set(const std::string & url) { return lib.url_set(h, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK; }
+    bool set(const std::string & url) { return curl_url_set(h, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK; }
     std::optional<std::string> part(CURLUPart what) const
     {
         char * out = nullptr;
-        if (lib.url_get(h, what, &out, 0) != CURLUE_OK || !out)
+        if (curl_url_get(h, what, &out, 0) != CURLUE_OK || !out)
             return std::nullopt;
         std::string s(out);
-        lib.free(out);
+        curl_free(out);
         return s;
     }
 };
@@ -167,7 +174,7 @@ public:
     ~CurlHttpClient() override
     {
         if (curl_)
-            lib_->easy_cleanup(curl_);
+            curl_easy_cleanup(curl_);
     }
 
     std::optional<HttpResponse> request(const HttpRequest & req) override
@@ -233,12 +240,12 @@ private:
         return config_.deadline - duration_cast<milliseconds>(clock_.now() - *start_);
     }
 
-    // The easy handle, created (and libcurl loaded) on the first transfer, reused after it.
+    // The easy handle, created on the first transfer, reused after it.
     CURL * handle()
     {
         if (!curl_) {
-            lib_ = &libCurl();
-            curl_ = lib_->easy_init();
+            initCurlOnce();
+            curl_ = curl_easy_init();
             if (!curl_)
                 throw Error("cannot initialise libcurl (curl_easy_init failed)");
         }
@@ -251,14 +258,13 @@ private:
         Transfer t;
         t.cap = config_.maxBodyBytes;
         CURL * curl = handle();
-        const LibCurl & lib = *lib_;
-        lib.easy_reset(curl);
+        curl_easy_reset(curl);
         char errbuf[CURL_ERROR_SIZE] = {0};
         struct curl_slist * headers = nullptr;
-        struct SlistFree { const LibCurl & lib; curl_slist *& l; ~SlistFree() { lib.slist_free_all(l); } } freeHeaders{lib, headers};
+        struct SlistFree { curl_slist *& l; ~SlistFree() { curl_slist_free_all(l); } } freeHeaders{headers};
         // A failed append returns NULL and leaves the list as it was: keep it so it is freed.
         auto append = [&](const std::string & line) {
-            curl_slist * next = lib.slist_append(headers, line.c_str());
+            curl_slist * next = curl_slist_append(headers, line.c_str());
             if (!next)
                 throw Error("libcurl: out of memory for request headers");
             headers = next;
@@ -269,42 +275,42 @@ private:
 
         auto connectMs = std::min(config_.connectTimeout, left).count();
         auto totalMs = std::min(config_.requestTimeout, left).count();
-        lib.easy_setopt(curl, CURLOPT_URL, req.url.c_str());
-        lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are checked above
-        lib.easy_setopt(curl, CURLOPT_PROXY, "");            // never a proxy from the environment
-        lib.easy_setopt(curl, CURLOPT_NOPROXY, "*");
-        lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::max<long>(1, connectMs));
-        lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max<long>(1, totalMs));
-        lib.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config_.maxBodyBytes));
-        lib.easy_setopt(curl, CURLOPT_USERAGENT, "imprint/" IMPRINT_VERSION);
-        lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
-        lib.easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-        lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, onHeader);
-        lib.easy_setopt(curl, CURLOPT_HEADERDATA, &t);
-        lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are checked above
+        curl_easy_setopt(curl, CURLOPT_PROXY, "");            // never a proxy from the environment
+        curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::max<long>(1, connectMs));
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max<long>(1, totalMs));
+        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config_.maxBodyBytes));
+        curl_easy_setopt(curl, CURLOPT_USERAGENT, "imprint/" IMPRINT_VERSION);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, onHeader);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (req.unixSocket)
-            lib.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, req.unixSocket->c_str());
+            curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, req.unixSocket->c_str());
         if (req.method == "GET") {
-            lib.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+            curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
         } else {
-            lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
             const std::string & body = req.body ? *req.body : empty_;
-            lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-            lib.easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.c_str());
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+            curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.c_str());
         }
 
         Attempt a;
-        CURLcode rc = lib.easy_perform(curl);
+        CURLcode rc = curl_easy_perform(curl);
         if (rc != CURLE_OK) {
             if (t.overCap || rc == CURLE_FILESIZE_EXCEEDED) {
                 a.error.emplace(what + ": the body exceeds the limit of " + std::to_string(config_.maxBodyBytes)
                                     + " bytes (http.max_body_bytes)",
                                 HttpFailure::Permanent);
             } else {
-                std::string detail = errbuf[0] ? errbuf : lib.easy_strerror(rc);
+                std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
                 if (rc == CURLE_OPERATION_TIMEDOUT)
                     detail = "no complete answer within " + std::to_string(totalMs) + " ms (" + detail + ")";
                 auto kind = classifyCurl(rc);
@@ -313,7 +319,7 @@ private:
             return a;
         }
         long status = 0;
-        lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         if ((status >= 200 && status < 400) || status == 404 || status == 410) {
             a.response.emplace(HttpResponse{status, std::move(t.body), std::move(t.headers)});
             return a;
@@ -334,7 +340,6 @@ private:
     HttpConfig config_;
     std::shared_ptr<Clock> clockOwner_;  // null: the system clock
     Clock & clock_;
-    const LibCurl * lib_ = nullptr;
     CURL * curl_ = nullptr;
     std::optional<steady_clock::time_point> start_;
     const std::string empty_;

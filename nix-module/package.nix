@@ -67,8 +67,6 @@ stdenv.mkDerivation (finalAttrs: {
 
   cmakeFlags = [
     (lib.cmakeBool "IMPRINT_BUILD_TESTS" finalAttrs.doCheck)
-    # libcurl is dlopen()ed on the first HTTP request; NixOS has no global library path.
-    (lib.cmakeFeature "IMPRINT_LIBCURL_PATH" "${lib.getLib curl}/lib/libcurl.so.4")
   ];
 
   doCheck = true;

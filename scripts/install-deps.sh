@@ -11,8 +11,7 @@ build_packages=(
   libsystemd-dev
   libyaml-cpp-dev
   nlohmann-json3-dev
-  libcurl4-openssl-dev  # headers only: the library is dlopen()ed at run time
-  libcurl4
+  libcurl4-openssl-dev
   libspdlog-dev
   libcli11-dev
   zlib1g-dev
