@@ -13,19 +13,20 @@ std::vector<std::string> knownSources()
 
 SourceSpec parseSourceSpec(const std::string & spec)
 {
-    SourceSpec s;
+    SourceSpec s{nullptr, std::nullopt, spec};
     auto colon = spec.find(':');
-    s.name = spec.substr(0, colon);
+    std::string name = spec.substr(0, colon);
     if (colon != std::string::npos) {
         s.location = spec.substr(colon + 1);
         if (s.location->empty())
             throw UsageError("--source " + spec + ": the directory after ':' is empty");
     }
-    if (!findProvider(s.name)) {
+    s.provider = findProvider(name);
+    if (!s.provider) {
         std::string known;
         for (const auto & n : knownSources())
             known += (known.empty() ? "" : ", ") + n;
-        throw UsageError("unknown source '" + s.name + "' (known: " + known + ")");
+        throw UsageError("unknown source '" + name + "' (known: " + known + ")");
     }
     return s;
 }
@@ -72,11 +73,11 @@ std::optional<Detection> detectSource(const Host & host, const Config & config)
 {
     if (auto forced = kernelParameter(host, "imprint.source")) {
         SourceSpec spec = withContext("in imprint.source= on the kernel command line", [&] { return parseSourceSpec(*forced); });
-        return Detection{spec.name, "kernel command line imprint.source=" + *forced};
+        return Detection{spec.provider, "kernel command line imprint.source=" + *forced};
     }
     if (config.sources.size() == 1) {
         SourceSpec spec = withContext("in 'sources' of " + config.origin, [&] { return parseSourceSpec(config.sources[0]); });
-        return Detection{spec.name, "configuration 'sources' names only " + spec.name};
+        return Detection{spec.provider, "configuration 'sources' names only " + spec.provider->name()};
     }
     std::vector<const Provider *> order;
     if (config.sources.empty()) {
@@ -92,7 +93,7 @@ std::optional<Detection> detectSource(const Host & host, const Config & config)
     }
     for (const auto * p : order)
         if (auto signal = p->detect(host, config))
-            return Detection{p->name(), *signal};
+            return Detection{p, *signal};
     return std::nullopt;
 }
 

@@ -15,8 +15,9 @@ namespace imprint {
 
 struct SourceSpec
 {
-    std::string name;
+    const Provider * provider;            // never null
     std::optional<std::string> location;  // DIR of nocloud:DIR, configdrive:DIR, kubernetes:DIR
+    std::string text;                     // as given, for messages
 };
 
 // "nocloud:/srv/seed" -> {nocloud, /srv/seed}; unknown names are a UsageError listing the known.

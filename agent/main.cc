@@ -68,9 +68,9 @@ void printDetect(const Runtime & rt, bool asJson)
 {
     Detection d = chooseSource(rt);
     if (asJson)
-        std::cout << json{{"source", d.source}, {"signal", d.signal}}.dump(2) << "\n";
+        std::cout << json{{"source", d.provider->name()}, {"signal", d.signal}}.dump(2) << "\n";
     else
-        std::cout << d.source << ": " << d.signal << "\n";
+        std::cout << d.provider->name() << ": " << d.signal << "\n";
 }
 
 void printStatus(const Runtime & rt, bool asJson)
@@ -102,10 +102,10 @@ void printRun(const RunReport & r, bool asJson)
         std::cout << r.toJson().dump(2) << "\n";
         return;
     }
-    std::cout << (r.result == "dry-run" ? "plan (dry run, nothing written):\n" : "plan:\n");
+    std::cout << (r.result == RunResult::DryRun ? "plan (dry run, nothing written):\n" : "plan:\n");
     for (const auto & step : r.plan)
         std::cout << "  - " << step << "\n";
-    std::cout << "result: " << r.result << (r.reason.empty() ? "" : " (" + r.reason + ")") << "\n";
+    std::cout << "result: " << resultName(r.result) << (r.reason.empty() ? "" : " (" + r.reason + ")") << "\n";
 }
 
 // `run`, with what systemd and the journal see of it: STATUS/READY for the unit (Type=notify),
@@ -115,9 +115,10 @@ int runCommand(const Runtime & rt, const RunOptions & options, bool localOnly, b
     try {
         if (localOnly) {
             auto detection = chooseSource(rt);
-            if (auto p = findProvider(detection.source); p && p->needsNetwork()) {
-                spdlog::info("source {} needs the network; imprint.service applies it once the network is up", detection.source);
-                notifyReady("deferred to the network phase (" + detection.source + ")");
+            if (detection.provider->needsNetwork()) {
+                const std::string source = detection.provider->name();
+                spdlog::info("source {} needs the network; imprint.service applies it once the network is up", source);
+                notifyReady("deferred to the network phase (" + source + ")");
                 return 0;
             }
         }
@@ -126,11 +127,11 @@ int runCommand(const Runtime & rt, const RunOptions & options, bool localOnly, b
         if (report.newInstance)
             logEvent(LogEvent::NewInstance, report.source, report.instanceId,
                 "new instance " + report.instanceId + " (was " + report.previousInstanceId + ")");
-        if (report.result == "applied")
+        if (report.result == RunResult::Applied)
             logEvent(LogEvent::Applied, report.source, report.instanceId, "applied instance " + report.instanceId + " from " + report.source);
-        else if (report.result == "unchanged")
+        else if (report.result == RunResult::Unchanged)
             logEvent(LogEvent::Unchanged, report.source, report.instanceId, "instance " + report.instanceId + " unchanged; nothing to do");
-        notifyReady(report.result + (report.instanceId.empty() ? "" : ": " + report.instanceId));
+        notifyReady(resultName(report.result) + (report.instanceId.empty() ? "" : ": " + report.instanceId));
         printRun(report, asJson);
         return 0;
     } catch (...) {

@@ -222,7 +222,18 @@ HostnameFqdn cloudInitHostname(const json & cfg, const std::optional<std::string
     return r;
 }
 
-Normalized normalize(const SourceData & data, const Config & config, const Host & host)
+MachineFacts gatherMachineFacts(const Host & host)
+{
+    MachineFacts facts;
+    try {
+        facts.rootDevice = withContext("while finding the root device", [&] { return discoverRootDevice(host); });
+    } catch (const Error & e) {
+        facts.rootDeviceError = e.what();
+    }
+    return facts;
+}
+
+Normalized normalize(const SourceData & data, const Config & config, const MachineFacts & machine)
 {
     Normalized out;
     InstanceData & in = out.instance;
@@ -288,8 +299,10 @@ Normalized normalize(const SourceData & data, const Config & config, const Host 
         in.rootDevice = dev;
     else if (config.rootDevice)
         in.rootDevice = RootDevice{*config.rootDevice, config.rootFsType};
+    else if (machine.rootDeviceError)
+        throw Error(*machine.rootDeviceError);
     else
-        in.rootDevice = withContext("while finding the root device", [&] { return discoverRootDevice(host); });
+        in.rootDevice = machine.rootDevice;
     if (in.rootDevice)
         checkText(in.rootDevice->device, "the root device");
 

@@ -33,6 +33,17 @@ struct HostnameFqdn
 HostnameFqdn cloudInitHostname(const nlohmann::json & cloudConfig, const std::optional<std::string> & localHostname,
                                const std::string & userDataOrigin, const std::string & localHostnameOrigin);
 
-Normalized normalize(const SourceData & data, const Config & config, const Host & host);
+// What normalize() needs to know of the machine itself, gathered before it, so that it reads
+// nothing: the root device as discovered here. A discovery failure is kept, and raised only when
+// the root device is needed (neither user-data nor the configuration names one).
+struct MachineFacts
+{
+    std::optional<RootDevice> rootDevice;
+    std::optional<std::string> rootDeviceError;
+};
+MachineFacts gatherMachineFacts(const Host & host);
+
+// Pure: the same source data, configuration and facts give the same result.
+Normalized normalize(const SourceData & data, const Config & config, const MachineFacts & machine);
 
 } // namespace imprint

@@ -20,7 +20,7 @@ using nlohmann::json;
 Detection chooseSource(const Runtime & rt)
 {
     if (rt.source)
-        return Detection{rt.source->name, "--source " + rt.source->name + (rt.source->location ? ":" + *rt.source->location : "")};
+        return Detection{rt.source->provider, "--source " + rt.source->text};
     if (auto d = detectSource(rt.host, rt.config))
         return *d;
     throw NoSourceError("no source identified from local signals (nothing was probed over the network); "
@@ -30,20 +30,19 @@ Detection chooseSource(const Runtime & rt)
 Fetched fetchAndNormalize(const Runtime & rt)
 {
     Detection det = chooseSource(rt);
-    const Provider * provider = findProvider(det.source);
-    if (!provider)
-        throw UsageError("unknown source '" + det.source + "'");
+    const Provider & provider = *det.provider;
+    const std::string source = provider.name();
     std::optional<std::string> endpoint = rt.endpoint;
     if (!endpoint)
-        if (auto it = rt.config.endpoints.find(det.source); it != rt.config.endpoints.end())
+        if (auto it = rt.config.endpoints.find(source); it != rt.config.endpoints.end())
             endpoint = it->second;
     FetchContext ctx{rt.host, rt.config, rt.source ? rt.source->location : std::nullopt, endpoint, rt.http, &rt.mounter};
-    if (provider->needsNetwork() && !rt.http)
-        throw Error("source " + det.source + " needs the network, which this build cannot use");
-    SourceData data = withContext("while fetching from " + det.source + " (" + det.signal + ")", [&] { return provider->fetch(ctx); });
+    if (provider.needsNetwork() && !rt.http)
+        throw Error("source " + source + " needs the network, which this build cannot use");
+    SourceData data = withContext("while fetching from " + source + " (" + det.signal + ")", [&] { return provider.fetch(ctx); });
     for (const auto & warning : data.warnings)
-        spdlog::warn("{}: {}", det.source, warning);
-    Normalized norm = withContext("while reading what " + det.source + " said", [&] { return normalize(data, rt.config, rt.host); });
+        spdlog::warn("{}: {}", source, warning);
+    Normalized norm = withContext("while reading what " + source + " said", [&] { return normalize(data, rt.config, gatherMachineFacts(rt.host)); });
     for (const auto & part : norm.ignoredParts)
         spdlog::info("user-data {} ignored", part);
     if (!norm.unhandledKeys.empty()) {
@@ -61,24 +60,29 @@ RenderOptions renderOptionsFor(const Config & config)
                          config.overlayRootFileSystemPriority};
 }
 
+const char * resultName(RunResult result)
+{
+    switch (result) {
+    case RunResult::Applied: return "applied";
+    case RunResult::Committed: return "committed";
+    case RunResult::Unchanged: return "unchanged";
+    case RunResult::DryRun: return "dry-run";
+    }
+    return "unknown";
+}
+
 json RunReport::toJson() const
 {
-    return json{{"result", result},           {"source", source},          {"signal", signal},
+    return json{{"result", resultName(result)},           {"source", source},          {"signal", signal},
                 {"instance_id", instanceId},  {"new_instance", newInstance}, {"previous_instance_id", previousInstanceId},
                 {"plan", plan},               {"reason", reason}};
 }
 
 namespace {
 
-bool platformOwnsHostname(const std::string & source)
+bool liveHostnameWanted(const Runtime & rt, const Provider & provider, const InstanceData & in)
 {
-    const Provider * provider = findProvider(source);
-    return provider && provider->platformOwnsHostname();
-}
-
-bool liveHostnameWanted(const Runtime & rt, const InstanceData & in)
-{
-    return rt.hostname && in.hostname && !in.preserveHostname && !platformOwnsHostname(in.source);
+    return rt.hostname && in.hostname && !in.preserveHostname && !provider.platformOwnsHostname();
 }
 
 std::string kernelHostname()
@@ -114,15 +118,12 @@ void applyLiveHostname(const Runtime & rt, const std::string & name)
 // apply, the platform's part: the step the provider that produced the data takes once the
 // overlay is committed (Azure's Ready report). Its failure is logged, not fatal: the overlay is
 // committed and the rebuild still worth doing.
-void runProviderAfterCommit(const Runtime & rt, const std::string & source)
+void runProviderAfterCommit(const Runtime & rt, const Provider & provider)
 {
-    const Provider * provider = findProvider(source);
-    if (!provider)
-        return;
     // Its own deadline (http.deadline_ms), not what the fetch left of it.
     std::unique_ptr<HttpClient> http = rt.http ? rt.http->withOwnDeadline() : nullptr;
     try {
-        if (auto line = provider->afterCommit(AfterCommitContext{rt.host, rt.config, http.get()}))
+        if (auto line = provider.afterCommit(AfterCommitContext{rt.host, rt.config, http.get()}))
             spdlog::info("{}", *line);
     } catch (const Error & e) {
         spdlog::error("{}", e.what());
@@ -168,14 +169,15 @@ RunReport startReport(const Fetched & f, const Plan & p)
 {
     const InstanceData & in = f.normalized.instance;
     RunReport report;
-    report.source = f.detection.source;
+    report.provider = f.detection.provider;
+    report.source = f.detection.provider->name();
     report.signal = f.detection.signal;
     report.instanceId = in.instanceId;
     if (p.previous && !p.previous->instanceId.empty() && p.previous->instanceId != in.instanceId) {
         report.newInstance = true;
         report.previousInstanceId = p.previous->instanceId;
     }
-    report.plan.push_back("source " + f.detection.source + " (" + f.detection.signal + ")");
+    report.plan.push_back("source " + report.source + " (" + f.detection.signal + ")");
     report.plan.push_back(report.newInstance ? "instance " + in.instanceId + ": a new instance (was " + report.previousInstanceId + ")"
                                              : "instance " + in.instanceId);
     return report;
@@ -185,7 +187,7 @@ RunReport startReport(const Fetched & f, const Plan & p)
 RunReport reportUnchanged(const Runtime & rt, const RunOptions & opt, const InstanceData & in, const Plan & p, RunReport report)
 {
     const Config & config = rt.config;
-    report.result = "unchanged";
+    report.result = RunResult::Unchanged;
     report.plan.push_back("overlay " + config.overlayPath + " is already in place: nothing to do");
     if (!opt.dryRun) {
         auto runtimeCopy = readFileCapped(rt.host.path(config.instanceJsonPath().string()), kMetaDataCap);
@@ -206,9 +208,9 @@ void describeChanges(const Runtime & rt, const RunOptions & opt, const InstanceD
                           config.previousOverlayPath().string() + ")");
     if (in.hostname && in.preserveHostname)
         report.plan.push_back("leave the host name alone (preserve_hostname)");
-    else if (in.hostname && platformOwnsHostname(in.source))
+    else if (in.hostname && report.provider->platformOwnsHostname())
         report.plan.push_back("the pod's host name belongs to Kubernetes: not set live");
-    else if (liveHostnameWanted(rt, in))
+    else if (liveHostnameWanted(rt, *report.provider, in))
         report.plan.push_back("set the live host name to " + *in.hostname + " (" + rt.hostname->describe() + ")");
     else if (in.hostname)
         report.plan.push_back("host name " + *in.hostname + " takes effect with the rebuild");
@@ -223,7 +225,7 @@ State commitOverlay(const Runtime & rt, const RunOptions & opt, const Fetched & 
     State state = p.previous.value_or(State{});
     state.version = kStateVersion;
     state.instanceId = in.instanceId;
-    state.source = f.detection.source;
+    state.source = f.detection.provider->name();
     state.committedOverlaySha256 = p.sha;
     state.result = "committed";
     state.reason = p.wantRebuild ? "rebuild pending" : (opt.noRebuild ? "rebuild skipped (--no-rebuild)" : "rebuild disabled (rebuild.enable)");
@@ -238,7 +240,7 @@ State commitOverlay(const Runtime & rt, const RunOptions & opt, const Fetched & 
 RunReport endCommitted(Committer & committer, const State & state, RunReport report)
 {
     committer.writeState(state);
-    report.result = "committed";
+    report.result = RunResult::Committed;
     report.reason = state.reason;
     return report;
 }
@@ -246,9 +248,9 @@ RunReport endCommitted(Committer & committer, const State & state, RunReport rep
 // One rule after a failed rebuild: the running system matches the committed overlay. The previous
 // overlay is back, so the live host name goes back to what it was before this run set it.
 // Returns whether it was put back.
-bool restoreLiveHostname(const Runtime & rt, const InstanceData & in, const std::string & nameBefore)
+bool restoreLiveHostname(const Runtime & rt, const Provider & provider, const InstanceData & in, const std::string & nameBefore)
 {
-    if (!liveHostnameWanted(rt, in) || nameBefore.empty() || nameBefore == *in.hostname)
+    if (!liveHostnameWanted(rt, provider, in) || nameBefore.empty() || nameBefore == *in.hostname)
         return false;
     spdlog::info("putting the live host name back to {}, as the restored overlay has it", nameBefore);
     applyLiveHostname(rt, nameBefore);
@@ -281,13 +283,13 @@ RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, C
         state.appliedOverlaySha256 = p.sha;
         state.lastSuccessTime = state.time;
         committer.writeState(state);
-        report.result = "applied";
+        report.result = RunResult::Applied;
         return report;
     }
     committer.restorePrevious();
     auto restored = readFileCapped(committer.overlayPath(), kMetaDataCap);
     state.committedOverlaySha256 = restored ? sha256Hex(*restored) : "";
-    bool nameBack = restoreLiveHostname(rt, in, nameBefore);
+    bool nameBack = restoreLiveHostname(rt, *report.provider, in, nameBefore);
     state.result = "failed";
     state.reason = "rebuild failed: " + outcome.reason + (nameBack ? "; the live host name is " + nameBefore + " again" : "");
     committer.writeState(state);
@@ -307,7 +309,7 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
         return reportUnchanged(rt, opt, in, plan, std::move(report));
     describeChanges(rt, opt, in, plan, report);
     if (opt.dryRun) {
-        report.result = "dry-run";
+        report.result = RunResult::DryRun;
         return report;
     }
 
@@ -315,9 +317,9 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
         spdlog::info("new instance {} (was {}): a cloned disk or a new machine", in.instanceId, report.previousInstanceId);
     State state = commitOverlay(rt, opt, f, plan, committer);
     const std::string nameBefore = kernelHostname();
-    if (liveHostnameWanted(rt, in))
+    if (liveHostnameWanted(rt, *report.provider, in))
         applyLiveHostname(rt, *in.hostname);
-    runProviderAfterCommit(rt, f.detection.source);
+    runProviderAfterCommit(rt, *report.provider);
 
     if (!plan.wantRebuild) {
         state.lastSuccessTime = state.time;
@@ -337,14 +339,13 @@ RunReport runImprint(const Runtime & rt, const RunOptions & opt)
     // A local source can change while the rebuild runs (kubelet republishing labels), and a path
     // unit does not fire again for changes made while its service runs: look once more, so a
     // burst of changes still ends in the system matching the latest one.
-    for (int pass = 1; pass < 3 && report.result == "applied" && !opt.dryRun; ++pass) {
-        const Provider * provider = findProvider(report.source);
-        if (!provider || !provider->changesWhileRunning())
+    for (int pass = 1; pass < 3 && report.result == RunResult::Applied && !opt.dryRun; ++pass) {
+        if (!report.provider->changesWhileRunning())
             break;
         RunOptions again = opt;
         again.force = false;
         RunReport next = runOnce(rt, again);
-        if (next.result == "unchanged")
+        if (next.result == RunResult::Unchanged)
             break;
         spdlog::info("the source changed during the run; applied again");
         report = next;

@@ -59,9 +59,14 @@ struct RunOptions
     bool force = false;
 };
 
+// How a run ended (a failure is an exception, not a result).
+enum class RunResult { Applied, Committed, Unchanged, DryRun };
+const char * resultName(RunResult result);  // "applied", "committed", "unchanged", "dry-run"
+
 struct RunReport
 {
-    std::string result;  // applied | committed | unchanged | dry-run | failed
+    RunResult result = RunResult::DryRun;
+    const Provider * provider = nullptr;  // the source that was read
     std::string source;
     std::string signal;
     std::string instanceId;

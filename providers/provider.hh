@@ -61,10 +61,13 @@ struct AfterCommitContext
     HttpClient * http = nullptr;  // nullptr where the network must not be used
 };
 
+class Provider;
+
+// The chosen source: the provider itself, and why.
 struct Detection
 {
-    std::string source;
-    std::string signal;  // the local fact that chose it, e.g. "filesystem label cidata (/dev/sr0)"
+    const Provider * provider;  // never null
+    std::string signal;         // the local fact that chose it, e.g. "filesystem label cidata (/dev/sr0)"
 };
 
 class Provider

@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t * data, std::size_t siz
     config.rootDevice = std::nullopt;
     Host host(emptyRoot());
     Normalized n;
-    if (!fuzz::expectOnlyError([&] { n = normalize(d, config, host); }))
+    if (!fuzz::expectOnlyError([&] { n = normalize(d, config, gatherMachineFacts(host)); }))
         return 0;
     auto back = instanceFromJson(nlohmann::json::parse(toJson(n.instance).dump()));
     if (!(back == n.instance))

@@ -59,7 +59,7 @@ InstanceData normalized(const std::string & userData, std::optional<std::string>
     Config config;
     config.rootDevice = "/dev/vda1";  // keep discovery off the build machine
     Host host("/nonexistent-root");
-    return normalize(d, config, host).instance;
+    return normalize(d, config, gatherMachineFacts(host)).instance;
 }
 } // namespace
 

@@ -26,7 +26,7 @@ InstanceData fetchSeed(const std::string & source, const std::string & fixtureDi
     if (!p)
         throw std::runtime_error("provider " + source + " is not registered");
     FetchContext ctx{host, config, fixture(fixtureDir).string(), std::nullopt, nullptr, nullptr};
-    return normalize(p->fetch(ctx), config, host).instance;
+    return normalize(p->fetch(ctx), config, gatherMachineFacts(host)).instance;
 }
 
 } // namespace

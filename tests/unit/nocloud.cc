@@ -29,7 +29,7 @@ struct Fixture
         const Provider * p = findProvider("nocloud");
         FetchContext ctx{host, config, dir.string(), std::nullopt, nullptr, nullptr};
         SourceData data = p->fetch(custom ? *custom : ctx);
-        return normalize(data, config, host);
+        return normalize(data, config, gatherMachineFacts(host));
     }
     Normalized fromFixture(const std::string & name) { return fromDir(fixture("nocloud/" + name)); }
 };
@@ -150,7 +150,7 @@ TEST(NoCloud, KernelCommandLineWinsOverTheSeedAndPointsAtIt)
     const Provider * p = findProvider("nocloud");
     EXPECT_EQ(p->detect(f.host, f.config), "ds=nocloud on the kernel command line");
     FetchContext ctx{f.host, f.config, std::nullopt, std::nullopt, nullptr, nullptr};
-    auto in = normalize(p->fetch(ctx), f.config, f.host).instance;
+    auto in = normalize(p->fetch(ctx), f.config, gatherMachineFacts(f.host)).instance;
     EXPECT_EQ(in.instanceId, "iid-local01");
     EXPECT_EQ(in.hostname, "override-host");
     EXPECT_FALSE(in.domain);
@@ -163,7 +163,7 @@ TEST(NoCloud, DmiSerialSelector)
     const Provider * p = findProvider("nocloud");
     EXPECT_EQ(p->detect(f.host, f.config), "ds=nocloud on DMI product_serial");
     FetchContext ctx{f.host, f.config, std::nullopt, std::nullopt, nullptr, nullptr};
-    auto in = normalize(p->fetch(ctx), f.config, f.host).instance;
+    auto in = normalize(p->fetch(ctx), f.config, gatherMachineFacts(f.host)).instance;
     EXPECT_EQ(in.instanceId, "iid-dmi");
     EXPECT_EQ(in.hostname, "from-dmi");
 }
@@ -187,7 +187,7 @@ TEST(NoCloud, LabelledFilesystemIsMountedReadOnlyAndUnmounted)
     FakeMounter mounter;
     mounter.seed = fixture("nocloud/plain");
     FetchContext ctx{f.host, f.config, std::nullopt, std::nullopt, nullptr, &mounter};
-    auto in = normalize(p->fetch(ctx), f.config, f.host).instance;
+    auto in = normalize(p->fetch(ctx), f.config, gatherMachineFacts(f.host)).instance;
     EXPECT_EQ(in.instanceId, "iid-local01");
     EXPECT_EQ(mounter.calls, (std::vector<std::string>{"mount CIDATA iso9660", "mount CIDATA vfat", "umount"}));
     // The private mount point is gone afterwards.

@@ -104,7 +104,7 @@ TEST(PlatformDetect, EachPlatformFromItsDmi)
         root.dmi(with(kLaptop, r.dmi));
         auto d = root.detect();
         ASSERT_TRUE(d) << r.expect;
-        EXPECT_EQ(d->source, r.expect);
+        EXPECT_EQ(d->provider->name(), r.expect);
         EXPECT_NE(d->signal.find(r.signalPart), std::string::npos) << d->signal;
     }
 }
@@ -115,7 +115,7 @@ TEST(PlatformDetect, Ec2FromXenHypervisorUuid)
     root.file("/sys/hypervisor/uuid", "ec2a8f3c-1d2e-4f5a-9b8c-7d6e5f4a3b2c\n");
     auto d = root.detect();
     ASSERT_TRUE(d);
-    EXPECT_EQ(d->source, "ec2");
+    EXPECT_EQ(d->provider->name(), "ec2");
     EXPECT_NE(d->signal.find("/sys/hypervisor/uuid"), std::string::npos);
 }
 
@@ -127,7 +127,7 @@ TEST(PlatformDetect, ConfigDriveBeatsTheOpenStackMetadataService)
         root.file(std::string("/dev/disk/by-label/") + label, "");
         auto d = root.detect();
         ASSERT_TRUE(d);
-        EXPECT_EQ(d->source, "configdrive");
+        EXPECT_EQ(d->provider->name(), "configdrive");
         EXPECT_NE(d->signal.find(label), std::string::npos);
         // And the metadata service refuses by itself, whatever the order.
         EXPECT_FALSE(findProvider("openstack")->detect(Host(root.dir()), Config{}));
@@ -141,7 +141,7 @@ TEST(PlatformDetect, IncusAndLxdSockets)
         root.socket(sock);
         auto d = root.detect();
         ASSERT_TRUE(d) << sock;
-        EXPECT_EQ(d->source, "incus");
+        EXPECT_EQ(d->provider->name(), "incus");
         EXPECT_NE(d->signal.find(sock), std::string::npos);
     }
     // A regular file where the socket should be is not a socket.
@@ -173,7 +173,7 @@ TEST(PlatformDetect, NegativesAndNearMisses)
         FakeRoot root;
         root.dmi(dmi);
         auto d = root.detect();
-        EXPECT_FALSE(d) << "detected " << (d ? d->source + " from " + d->signal : "");
+        EXPECT_FALSE(d) << "detected " << (d ? d->provider->name() + " from " + d->signal : "");
     }
 }
 
@@ -184,7 +184,7 @@ TEST(PlatformDetect, ExplicitChoiceWins)
     root.file("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda1 imprint.source=gce quiet\n");
     auto d = root.detect();
     ASSERT_TRUE(d);
-    EXPECT_EQ(d->source, "gce");
+    EXPECT_EQ(d->provider->name(), "gce");
 }
 
 TEST(PlatformDetect, ParsersOfLocalSignals)
