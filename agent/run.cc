@@ -1,11 +1,11 @@
 #include "agent/run.hh"
-#include "agent/encoding.hh"
-#include "agent/error.hh"
-#include "agent/flake-wrapper.hh"
-#include "agent/http.hh"
-#include "agent/memory-check.hh"
-#include "agent/render.hh"
-#include "agent/state.hh"
+#include "agent/fetch/encoding.hh"
+#include "agent/system/error.hh"
+#include "agent/render/flake-wrapper.hh"
+#include "agent/system/http.hh"
+#include "agent/apply/memory-check.hh"
+#include "agent/render/render.hh"
+#include "agent/commit/state.hh"
 #include "providers/provider.hh"
 
 #include <climits>

@@ -2,16 +2,16 @@
 // The commands behind the command line, and the one-way flow of a run:
 // detect -> fetch -> normalize -> render -> commit -> apply -> report.
 
-#include "agent/clock.hh"
-#include "agent/config.hh"
-#include "agent/detect.hh"
-#include "agent/file-ops.hh"
-#include "agent/host.hh"
-#include "agent/hostname.hh"
-#include "agent/mount.hh"
-#include "agent/normalize.hh"
-#include "agent/rebuild.hh"
-#include "agent/render.hh"
+#include "agent/system/clock.hh"
+#include "agent/cli/config.hh"
+#include "agent/detect/detect.hh"
+#include "agent/system/file-ops.hh"
+#include "agent/system/host.hh"
+#include "agent/apply/hostname.hh"
+#include "agent/fetch/mount.hh"
+#include "agent/normalize/normalize.hh"
+#include "agent/apply/rebuild.hh"
+#include "agent/render/render.hh"
 
 #include <nlohmann/json.hpp>
 #include <optional>

@@ -9,7 +9,7 @@
 #   imprint-kubernetes.*   re-run when the downward-API volume changes (kubernetes source only)
 #
 # There is deliberately no unit for the rebuild here: imprint starts it as the transient unit
-# imprint-rebuild.service (agent/systemd-rebuild.hh). A transient unit has no file under
+# imprint-rebuild.service (agent/apply/systemd-rebuild.hh). A transient unit has no file under
 # /etc/systemd/system, so the switch it performs can neither stop nor restart it, and a unit
 # file of that name would make StartTransientUnit fail.
 #

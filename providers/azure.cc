@@ -3,9 +3,9 @@
 // Azure waits for after provisioning (reportAzureReady, as Afterburn's check-in does).
 // Custom data (ovf-env.xml on the provisioning CD) is not read; IMDS userData is.
 
-#include "agent/documents.hh"
-#include "agent/encoding.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/fetch/encoding.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 namespace imprint {

@@ -2,8 +2,8 @@
 // openstack/<version>/meta_data.json and user_data, in the format openstack-format.cc reads.
 // `--source configdrive:DIR` reads an unpacked drive from a directory.
 
-#include "agent/error.hh"
-#include "agent/mount.hh"
+#include "agent/system/error.hh"
+#include "agent/fetch/mount.hh"
 #include "providers/metadata.hh"
 #include "providers/openstack-format.hh"
 

@@ -1,8 +1,8 @@
 // DigitalOcean: one JSON document, http://169.254.169.254/metadata/v1.json, with droplet_id,
 // hostname, public_keys[], user_data, region. (Its auth_key is a secret and never read.)
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 namespace imprint {

@@ -4,7 +4,7 @@
 // IMDS answers 401 to a GET whose token has lapsed or was revoked (the TTL ran out, or the
 // instance's metadata options changed mid-fetch); that GET then gets one new token and one retry.
 
-#include "agent/error.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 #include <algorithm>

@@ -15,7 +15,7 @@
 //    (never the key), so one odd entry does not stop the machine from being provisioned;
 //  - keys whose google-ssh `expireOn` has passed are skipped (parseGceSshKeys).
 
-#include "agent/error.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 #include <algorithm>

@@ -2,8 +2,8 @@
 // public-keys, region, availability-zone) and /hetzner/v1/userdata, which answers 204 (or an
 // empty body) when there is no user data.
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 namespace imprint {

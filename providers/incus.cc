@@ -3,8 +3,8 @@
 // the instance's cloud-init.user-data config key (older: user.user-data), served as plain text.
 // --endpoint may name another socket ("unix:/path" or "/path") or an http:// URL.
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 namespace imprint {

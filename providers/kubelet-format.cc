@@ -1,7 +1,7 @@
 #include "providers/kubelet-format.hh"
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 
 #include <cstdint>
 #include <optional>

@@ -13,9 +13,9 @@
 
 #include "providers/kubernetes.hh"
 
-#include "agent/documents.hh"
-#include "agent/encoding.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/fetch/encoding.hh"
+#include "agent/system/error.hh"
 #include "providers/kubelet-format.hh"
 
 #include <spdlog/spdlog.h>

@@ -2,8 +2,8 @@
 // The Kubernetes downward API as a source. Exposed pieces (reader, hostname rule, facts filter)
 // so tests can drive them directly; production code only uses makeKubernetesProvider().
 
-#include "agent/clock.hh"
-#include "agent/config.hh"
+#include "agent/system/clock.hh"
+#include "agent/cli/config.hh"
 #include "providers/provider.hh"
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 #include "providers/metadata.hh"
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 
 namespace imprint {
 

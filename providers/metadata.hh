@@ -4,7 +4,7 @@
 // of each platform's answers. Parsers take text, never sockets, so unit tests feed them
 // fixtures in the platforms' real formats.
 
-#include "agent/http.hh"
+#include "agent/system/http.hh"
 #include "providers/openstack-format.hh"
 #include "providers/provider.hh"
 

@@ -3,11 +3,11 @@
 // command line (h=, i=) win over the seed's meta-data, as in cloud-init.
 
 #include "providers/nocloud.hh"
-#include "agent/http.hh"
-#include "agent/detect.hh"
-#include "agent/documents.hh"
-#include "agent/error.hh"
-#include "agent/mount.hh"
+#include "agent/system/http.hh"
+#include "agent/detect/detect.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
+#include "agent/fetch/mount.hh"
 #include "providers/provider.hh"
 
 namespace imprint {
@@ -217,7 +217,7 @@ private:
     }
 
     // seedfrom over http(s): BASE/meta-data (required) and BASE/user-data, under the one HTTP
-    // policy (agent/http.hh): an IP-literal host, no proxy, bounded retries and deadline.
+    // policy (agent/system/http.hh): an IP-literal host, no proxy, bounded retries and deadline.
     SourceData fetchSeedOverHttp(const FetchContext & ctx, const std::string & url, const std::string & where,
                                  const std::map<std::string, std::string> & selector) const
     {

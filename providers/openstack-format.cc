@@ -5,8 +5,8 @@
 
 #include "providers/openstack-format.hh"
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 #include <algorithm>

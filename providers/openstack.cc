@@ -1,7 +1,7 @@
 // The OpenStack metadata service (http://169.254.169.254/openstack/latest/), same format as the
 // config drive. Skipped when a config drive exists: the drive is local and says the same.
 
-#include "agent/error.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 #include "providers/openstack-format.hh"
 

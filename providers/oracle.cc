@@ -2,9 +2,9 @@
 // `Authorization: Bearer Oracle` (IMDSv2; the server refuses requests without it). One JSON
 // document: id, hostname, metadata.ssh_authorized_keys, metadata.user_data (base64).
 
-#include "agent/documents.hh"
-#include "agent/encoding.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/fetch/encoding.hh"
+#include "agent/system/error.hh"
 #include "providers/metadata.hh"
 
 namespace imprint {

@@ -3,9 +3,9 @@
 // detect() decides from local signals only and never touches the network; fetch() reads the
 // source and returns what it says, unnormalized. Providers know nothing of Nix or systemd.
 
-#include "agent/config.hh"
-#include "agent/host.hh"
-#include "agent/instance.hh"
+#include "agent/cli/config.hh"
+#include "agent/system/host.hh"
+#include "agent/normalize/instance.hh"
 
 #include <functional>
 #include <map>

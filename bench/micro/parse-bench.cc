@@ -2,10 +2,10 @@
 // hostname rule and SSH key validation. Inputs are built in memory or read from the NoCloud
 // fixtures, so a run measures the parsers and nothing of the file system.
 
-#include "agent/cloud-config.hh"
-#include "agent/documents.hh"
-#include "agent/instance.hh"
-#include "agent/normalize.hh"
+#include "agent/normalize/cloud-config.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/normalize/instance.hh"
+#include "agent/normalize/normalize.hh"
 #include "providers/nocloud.hh"
 
 #include <benchmark/benchmark.h>

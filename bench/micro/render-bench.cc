@@ -1,8 +1,8 @@
 // Rendering the overlay module: Nix string escaping and the whole module for a small and a large
 // instance.
 
-#include "agent/instance.hh"
-#include "agent/render.hh"
+#include "agent/normalize/instance.hh"
+#include "agent/render/render.hh"
 
 #include <benchmark/benchmark.h>
 

@@ -3,7 +3,7 @@
 // imprint::Error (a clear message, exit code 1). Anything else escaping — std::out_of_range,
 // nlohmann's type_error, a YAML::Exception — is a bug, and libFuzzer reports it as a crash.
 
-#include "agent/error.hh"
+#include "agent/system/error.hh"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // /etc/imprint/imprint.yaml: every error must be an imprint::Error naming the key.
-#include "agent/config.hh"
+#include "agent/cli/config.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 using namespace imprint;

@@ -1,8 +1,8 @@
 // Detection from local signals: DMI values and the kernel command line (quotes, ds=, ci.ds=,
 // imprint.source=) written into a fake root. The input is split at NUL bytes into the files.
-#include "agent/config.hh"
-#include "agent/detect.hh"
-#include "agent/host.hh"
+#include "agent/cli/config.hh"
+#include "agent/detect/detect.hh"
+#include "agent/system/host.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // base64Decode, gunzip (with its output cap) and sha256Hex.
-#include "agent/encoding.hh"
+#include "agent/fetch/encoding.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 #include <cstdlib>

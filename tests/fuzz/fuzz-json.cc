@@ -1,6 +1,6 @@
 // parseJson and parseYamlOrJson: UTF-8/NUL checks, the depth cap, and a dump/parse round trip of
 // every accepted document.
-#include "agent/documents.hh"
+#include "agent/fetch/documents.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // kubelet's downward-API labels/annotations files (Go %q values). Property: every key that
 // parses is a Kubernetes qualified name.
-#include "agent/documents.hh"
+#include "agent/fetch/documents.hh"
 #include "providers/kubelet-format.hh"
 #include "tests/fuzz/fuzz-common.hh"
 

@@ -6,8 +6,8 @@
 // Properties: only imprint::Error escapes, nothing blocks (a FIFO opened for reading without
 // O_NONBLOCK would hang the target until libFuzzer's timeout), and the secret outside the tree
 // never reaches what a provider returns.
-#include "agent/config.hh"
-#include "agent/host.hh"
+#include "agent/cli/config.hh"
+#include "agent/system/host.hh"
 #include "providers/provider.hh"
 #include "tests/fuzz/fuzz-common.hh"
 

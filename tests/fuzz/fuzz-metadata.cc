@@ -1,8 +1,8 @@
 // The text parsers of the metadata servers' answers; CMake builds one target per format from
 // this file (IMPRINT_FUZZ_<FORMAT>=1).
-#include "agent/backoff.hh"
-#include "agent/documents.hh"
-#include "agent/instance.hh"
+#include "agent/system/backoff.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/normalize/instance.hh"
 #include "providers/metadata.hh"
 #include "providers/openstack-format.hh"
 #include "tests/fuzz/fuzz-common.hh"

@@ -1,5 +1,5 @@
 // /proc/self/mountinfo text (octal escapes, optional fields, the " - " separator).
-#include "agent/root-device.hh"
+#include "agent/normalize/root-device.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 using namespace imprint;

@@ -1,6 +1,6 @@
 // NoCloud's ds= selector (kernel command line, DMI serial) and meta-data public-keys in all
 // three shapes. The first byte chooses which.
-#include "agent/documents.hh"
+#include "agent/fetch/documents.hh"
 #include "providers/nocloud.hh"
 #include "tests/fuzz/fuzz-common.hh"
 

@@ -1,10 +1,10 @@
 // What a source said -> normalize() -> renderOverlay(), as a run does it. Properties: only
 // imprint::Error escapes; the instance JSON reads back as the same instance; the overlay is
 // exactly the token stream intended for the normalized instance.
-#include "agent/config.hh"
-#include "agent/host.hh"
-#include "agent/normalize.hh"
-#include "agent/render.hh"
+#include "agent/cli/config.hh"
+#include "agent/system/host.hh"
+#include "agent/normalize/normalize.hh"
+#include "agent/render/render.hh"
 #include "tests/fuzz/fuzz-common.hh"
 #include "tests/fuzz/nix-token-check.hh"
 

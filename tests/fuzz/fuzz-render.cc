@@ -1,7 +1,7 @@
 // The renderer, fed any strings at all (normalize() validates first, but the renderer must be
 // safe on its own): nixString round-trips every byte string, and the overlay is exactly the
 // intended token stream — no input adds an attribute, an interpolation or a comment of its own.
-#include "agent/render.hh"
+#include "agent/render/render.hh"
 #include "tests/fuzz/fuzz-common.hh"
 #include "tests/fuzz/nix-token-check.hh"
 

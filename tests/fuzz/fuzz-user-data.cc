@@ -2,7 +2,7 @@
 // Properties beyond "only imprint::Error": whatever the nesting of gzip layers and multipart
 // levels, the tree stays within kMaxUserDataNesting and everything gzip and base64 produced
 // within the one budget kMaxDecodedUserData.
-#include "agent/cloud-config.hh"
+#include "agent/normalize/cloud-config.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 using namespace imprint;

@@ -2,7 +2,7 @@
 // than kMaxDocumentDepth (the builder stops yaml-cpp's recursion there), and, for texts without
 // aliases, exactly what yaml-cpp's own node API builds from the same text (the event builder
 // changes how the tree is made, not what it is).
-#include "agent/documents.hh"
+#include "agent/fetch/documents.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
 #include <yaml-cpp/yaml.h>

@@ -4,8 +4,8 @@
 // instance. A string token compares by its decoded value, so the check proves both "the text
 // means exactly these strings" and "no input adds an attribute or expression of its own".
 
-#include "agent/instance.hh"
-#include "agent/render.hh"
+#include "agent/normalize/instance.hh"
+#include "agent/render/render.hh"
 
 #include <optional>
 #include <string>

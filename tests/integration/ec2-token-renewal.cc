@@ -3,7 +3,7 @@
 // the token's TTL runs out or the instance's metadata options change. A GET refused with 401
 // gets one new token and one retry; a second 401 ends the fetch with the usual error.
 
-#include "agent/http.hh"
+#include "agent/system/http.hh"
 #include "providers/metadata.hh"
 #include "tests/support/platform-server-helpers.hh"
 

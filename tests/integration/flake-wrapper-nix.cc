@@ -5,8 +5,8 @@
 // wrapper mode short of nixpkgs: the rebuilt configuration has the overlay's host name and
 // root device, and the image's own definitions where the overlay says nothing.
 
-#include "agent/file-ops.hh"
-#include "agent/flake-wrapper.hh"
+#include "agent/system/file-ops.hh"
+#include "agent/render/flake-wrapper.hh"
 #include "tests/support/http-server-helpers.hh"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // asserted loosely (behaviour, not timings): each case must end well within the deadline plus
 // one request timeout.
 
-#include "agent/http.hh"
+#include "agent/system/http.hh"
 #include "tests/support/http-server-helpers.hh"
 
 #include <gtest/gtest.h>

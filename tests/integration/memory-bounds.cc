@@ -5,7 +5,7 @@
 // "out of memory" in the one failure handler, a crash a signal). The limit is a fact the README
 // states; the figures it was set from are in the README's security section.
 
-#include "agent/cloud-config.hh"
+#include "agent/normalize/cloud-config.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>

@@ -4,7 +4,7 @@
 // Bounds: the fault cases run with http.deadline_ms 2000 and http.request_timeout_ms 700, so
 // each must end within deadline + one request timeout (2.7 s); asserted loosely at 6 s.
 
-#include "agent/http.hh"
+#include "agent/system/http.hh"
 #include "providers/metadata.hh"
 #include "tests/support/platform-server-helpers.hh"
 

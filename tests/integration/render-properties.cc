@@ -3,7 +3,7 @@
 // every overlay parses (`nix-instantiate --parse`), and evaluating it with the stub lib gives
 // back exactly the instance's strings in exactly the intended attributes — nothing more.
 
-#include "agent/render.hh"
+#include "agent/render/render.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>

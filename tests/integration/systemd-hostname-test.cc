@@ -1,8 +1,8 @@
 // The live host name through org.freedesktop.hostname1 (a stand-in on a private dbus-daemon),
 // and the sethostname(2) fallback when hostnamed is not there.
 
-#include "agent/sd-bus.hh"
-#include "agent/systemd.hh"
+#include "agent/system/sd-bus.hh"
+#include "agent/system/systemd.hh"
 #include "tests/support/dbus-helpers.hh"
 #include "tests/support/systemd-standin-helpers.hh"
 

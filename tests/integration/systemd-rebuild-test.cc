@@ -1,8 +1,8 @@
 // The rebuild as a transient unit, against a real dbus-daemon and a systemd1 stand-in that
 // really runs the command (tests/support/systemd-standin-helpers.hh).
 
-#include "agent/sd-bus.hh"
-#include "agent/systemd-rebuild.hh"
+#include "agent/system/sd-bus.hh"
+#include "agent/apply/systemd-rebuild.hh"
 #include "tests/support/dbus-helpers.hh"
 #include "tests/support/systemd-standin-helpers.hh"
 

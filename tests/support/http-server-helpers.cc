@@ -1,5 +1,5 @@
 #include "tests/support/http-server-helpers.hh"
-#include "agent/host.hh"
+#include "agent/system/host.hh"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -59,7 +59,7 @@ def serviceProps(text):
     return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
 
 
-# imprint's journal MESSAGE_IDs (agent/log.cc, documented in the README).
+# imprint's journal MESSAGE_IDs (agent/report/log.cc, documented in the README).
 MESSAGE_ID = {
     "applied": "33344dcaf62d4bcc9697b594414ad09a",
     "unchanged": "e16fbcc1b76b4bbb907bb9b3663390b5",
@@ -183,7 +183,7 @@ def failingRebuild(ctx):
                    "the cause is in imprint.service's journal")
         c.contains(root.journal("-u", "imprint-rebuild.service", "-o", "cat"), "stub-rebuild: failing",
                    "the rebuild's own output is in the journal under imprint-rebuild.service")
-        # The journal entry of the failure carries imprint's MESSAGE_ID (agent/log.cc).
+        # The journal entry of the failure carries imprint's MESSAGE_ID (agent/report/log.cc).
         c.contains(root.journal("MESSAGE_ID=" + MESSAGE_ID["failed"], "-o", "cat"), cause,
                    "the failure is logged with the 'failed' MESSAGE_ID")
         c.done()

@@ -1,7 +1,7 @@
 // The retry schedule is a pure function: a table pins it down.
 
-#include "agent/backoff.hh"
-#include "agent/http.hh"
+#include "agent/system/backoff.hh"
+#include "agent/system/http.hh"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "agent/cloud-config.hh"
-#include "agent/error.hh"
+#include "agent/normalize/cloud-config.hh"
+#include "agent/system/error.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>

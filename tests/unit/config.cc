@@ -1,6 +1,6 @@
-#include "agent/config.hh"
-#include "agent/error.hh"
-#include "agent/rebuild.hh"
+#include "agent/cli/config.hh"
+#include "agent/system/error.hh"
+#include "agent/apply/rebuild.hh"
 
 #include <gtest/gtest.h>
 

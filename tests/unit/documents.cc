@@ -1,5 +1,5 @@
-#include "agent/documents.hh"
-#include "agent/error.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
-// The wrapper flake (agent/flake-wrapper.hh): its text, when it is (re)written, and the memory
+// The wrapper flake (agent/render/flake-wrapper.hh): its text, when it is (re)written, and the memory
 // check that runs before a rebuild. Evaluation of the text with Nix is in
 // tests/integration/flake-wrapper-nix.cc.
 
-#include "agent/error.hh"
-#include "agent/flake-wrapper.hh"
-#include "agent/memory-check.hh"
+#include "agent/system/error.hh"
+#include "agent/render/flake-wrapper.hh"
+#include "agent/apply/memory-check.hh"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-// agent/host.cc: a fake machine, or a seed medium, is a tree that no link leaves, and what is
+// agent/system/host.cc: a fake machine, or a seed medium, is a tree that no link leaves, and what is
 // read from it is a regular file or an error naming the file, never a hang.
 
-#include "agent/error.hh"
-#include "agent/host.hh"
+#include "agent/system/error.hh"
+#include "agent/system/host.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>

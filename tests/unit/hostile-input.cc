@@ -1,10 +1,10 @@
 // Regressions of what the fuzzers found (tests/fuzz/, docs/fuzzing.md), kept as plain unit tests
 // so the ordinary build checks them too.
 
-#include "agent/documents.hh"
-#include "agent/error.hh"
-#include "agent/instance.hh"
-#include "agent/memory-budget.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
+#include "agent/normalize/instance.hh"
+#include "agent/system/memory-budget.hh"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>

@@ -1,8 +1,8 @@
 // cloud-init's hostname/FQDN rule (util.get_hostname_fqdn + DataSource.get_hostname) on a table
 // of cases, and the NixOS split into one label plus networking.domain.
 
-#include "agent/error.hh"
-#include "agent/normalize.hh"
+#include "agent/system/error.hh"
+#include "agent/normalize/normalize.hh"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // kubelet's labels/annotations format: Go %q values, every escape, and errors that name the
 // file and line without echoing the value.
 
-#include "agent/error.hh"
+#include "agent/system/error.hh"
 #include "providers/kubelet-format.hh"
 #include "tests/support/kubelet-volume-helpers.hh"
 

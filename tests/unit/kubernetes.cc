@@ -1,8 +1,8 @@
 // The Kubernetes source on volumes built the way kubelet builds them: one `..data` version per
 // read even while kubelet swaps it, the hostname rule, the facts filter, detection.
 
-#include "agent/error.hh"
-#include "agent/instance.hh"
+#include "agent/system/error.hh"
+#include "agent/normalize/instance.hh"
 #include "providers/kubernetes.hh"
 #include "tests/support/kubelet-volume-helpers.hh"
 

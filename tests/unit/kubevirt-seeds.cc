@@ -3,7 +3,7 @@
 // its metadata structs: compact, no final newline, SSH keys read raw from the access-credential
 // secret, so with the newline of a .pub file); here they go through the real providers.
 
-#include "agent/normalize.hh"
+#include "agent/normalize/normalize.hh"
 #include "providers/provider.hh"
 #include "tests/support/test-helpers.hh"
 

@@ -1,8 +1,8 @@
 // NoCloud seeds in the formats cloud-init and KubeVirt write, through fetch and normalize.
 
-#include "agent/error.hh"
-#include "agent/mount.hh"
-#include "agent/normalize.hh"
+#include "agent/system/error.hh"
+#include "agent/fetch/mount.hh"
+#include "agent/normalize/normalize.hh"
 #include "providers/nocloud.hh"
 #include "providers/provider.hh"
 #include "tests/support/test-helpers.hh"

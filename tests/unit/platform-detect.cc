@@ -2,7 +2,7 @@
 // them), negatives (a laptop, an empty root, near misses), and the proof that detection and a
 // failed run with no signal open no network socket.
 
-#include "agent/detect.hh"
+#include "agent/detect/detect.hh"
 #include "providers/metadata.hh"
 #include "tests/support/http-server-helpers.hh"
 

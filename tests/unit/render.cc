@@ -2,8 +2,8 @@
 // rendered overlay checked by the real nix-instantiate (parse, then evaluate with a stub lib).
 // Regenerate the golden files with IMPRINT_UPDATE_GOLDEN=1.
 
-#include "agent/error.hh"
-#include "agent/render.hh"
+#include "agent/system/error.hh"
+#include "agent/render/render.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Root device discovery from mountinfo fixtures and fake /dev/disk trees.
 
-#include "agent/error.hh"
-#include "agent/root-device.hh"
+#include "agent/system/error.hh"
+#include "agent/normalize/root-device.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
 // The commit: a failure injected at each single step leaves every file as its old or its new
 // version, never a mix; the previous overlay is kept and restored; the lock is exclusive.
 
-#include "agent/clock.hh"
-#include "agent/error.hh"
-#include "agent/state.hh"
+#include "agent/system/clock.hh"
+#include "agent/system/error.hh"
+#include "agent/commit/state.hh"
 #include "tests/support/test-helpers.hh"
 
 #include <gtest/gtest.h>
