@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
@@ -149,7 +150,9 @@ int main(int argc, char ** argv)
     CLI::App app{kDescription, "imprint"};
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("imprint ") + IMPRINT_VERSION);
-    app.require_subcommand(1);
+    // At most one command; what CLI11 leaves over is a command it does not know (said below).
+    app.require_subcommand(0, 1);
+    app.allow_extras();
     // Global options may also follow the command: `imprint fetch --source ec2 --json`.
     app.fallthrough();
 
@@ -185,9 +188,22 @@ int main(int argc, char ** argv)
         int rc = app.exit(e);
         return rc == 0 ? 0 : static_cast<int>(ExitCode::Usage);
     }
+    if (app.get_subcommands().empty() || !app.remaining().empty()) {
+        auto extra = app.remaining();
+        if (!extra.empty())
+            std::cerr << "imprint: unknown " << (app.get_subcommands().empty() ? "command" : "argument") << " '"
+                      << extra.front() << "'\n";
+        else
+            std::cerr << "imprint: a command is required (detect, fetch, render, run, status)\n";
+        std::cerr << "Run with --help for more information.\n";
+        return static_cast<int>(ExitCode::Usage);
+    }
 
     setupLogging(verbose ? Verbosity::Debug : quiet ? Verbosity::Quiet : Verbosity::Normal);
     try {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(rootDir, ec))
+            throw UsageError("--root " + rootDir + ": no such directory");
         Host host(rootDir);
         const Config config = loadConfig(host, configPath);
         // Under systemd the rebuild is a unit of its own and the host name goes through hostnamed;

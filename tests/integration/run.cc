@@ -244,3 +244,19 @@ TEST(Run, HelpAndVersion)
     EXPECT_EQ(v.exitCode, 0);
     EXPECT_NE(v.out.find("imprint "), std::string::npos);
 }
+
+TEST(Cli, UnknownCommandsArgumentsAndMissingRootAreNamed)
+{
+    auto r = runImprint({"frobnicate"});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos) << r.err;
+    r = runImprint({});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("a command is required"), std::string::npos) << r.err;
+    r = runImprint({"run", "--bogus"});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("unknown argument '--bogus'"), std::string::npos) << r.err;
+    r = runImprint({"--root", "/nonexistent-imprint-root", "detect"});
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("--root /nonexistent-imprint-root: no such directory"), std::string::npos) << r.err;
+}
