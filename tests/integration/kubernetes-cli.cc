@@ -61,6 +61,7 @@ struct PodFixture
         // Every annotation is allowed here, so the hostile ones reach the renderer (the default
         // allows none: KubernetesCli.AnnotationsAreFactsOnlyWhenNamed).
         writeFile(dir / "imprint.yaml", "kubernetes:\n  settle_ms: 0\n  facts_allow: ['*']\n");
+        std::filesystem::create_directories(dir / "root");  // an empty machine
     }
 
     std::vector<std::string> args(const std::string & command) const

@@ -223,7 +223,8 @@ TEST(Run, FetchAndRenderFromAnExplicitSource)
     ASSERT_EQ(r.exitCode, 0) << r.err;
     json j = json::parse(r.out);
     EXPECT_EQ(j["hostname"], "second");
-    auto rendered = runImprint({"--root", "/nonexistent", "--source", "nocloud:" + fixture("nocloud/plain").string(), "render"});
+    TempDir emptyMachine;  // no mountinfo: no root device in the overlay
+    auto rendered = runImprint({"--root", emptyMachine.path().string(), "--source", "nocloud:" + fixture("nocloud/plain").string(), "render"});
     ASSERT_EQ(rendered.exitCode, 0) << rendered.err;
     EXPECT_NE(rendered.out.find("time.timeZone = lib.mkOverride 90 \"Europe/Paris\";"), std::string::npos);
     if (haveNix()) {
