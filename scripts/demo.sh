@@ -21,17 +21,25 @@ ln -s ../../vda3 "$machine/dev/disk/by-uuid/5c1d2e3f-9a8b-4c7d-8e6f-0a1b2c3d4e5f
 ln -s ../../vda3 "$machine/dev/disk/by-label/nixos"
 imprint=("$build/imprint" --root "$machine")
 
-section() { printf '\n\033[1m== %s ==\033[0m\n' "$1"; }
+# Bold headings on a terminal only: a log or a pipe gets no raw escape codes.
+if [[ -t 1 ]]; then
+  section() { printf '\n\033[1m== %s ==\033[0m\n' "$1"; }
+else
+  section() { printf '\n== %s ==\n' "$1"; }
+fi
 section "imprint detect   (local signals only, no network)"
 "${imprint[@]}" detect
 section "imprint fetch    (the normalized instance, /run/imprint/instance.json)"
 "${imprint[@]}" fetch
+# Each notice once: the later steps read the same seed, so they log warnings and errors only.
 section "imprint render   (the overlay module, /var/lib/imprint/host.nix)"
-"${imprint[@]}" render
+"${imprint[@]}" -q render
 section "imprint run --dry-run   (the plan)"
-"${imprint[@]}" run --dry-run
+"${imprint[@]}" -q run --dry-run
 if command -v nix-instantiate >/dev/null; then
   section "nix-instantiate --parse on the overlay"
-  "${imprint[@]}" render > "$machine/host.nix"
-  NIX_STATE_DIR="$machine/nix" nix-instantiate --parse "$machine/host.nix" >/dev/null && echo "the overlay is valid Nix"
+  "${imprint[@]}" -q render > "$machine/host.nix"
+  # No build users are needed to parse: an empty build-users-group keeps Nix from warning.
+  NIX_STATE_DIR="$machine/nix" nix-instantiate --option build-users-group "" --parse "$machine/host.nix" >/dev/null &&
+    echo "the overlay is valid Nix"
 fi
