@@ -1,0 +1,2 @@
+import sys
+print("rebuild modes: not written yet")
