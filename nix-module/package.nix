@@ -90,5 +90,6 @@ stdenv.mkDerivation (finalAttrs: {
     description = "Gives each copy of one golden NixOS image its own identity, then rebuilds it offline";
     platforms = lib.platforms.linux;
     mainProgram = "imprint";
+    license = lib.licenses.mit;
   };
 })

@@ -32,5 +32,23 @@ let
     overlays = import ./overlay-checks.nix { inherit e images onImage common; };
     admin = import ./admin-checks.nix { inherit e onImage common; };
   };
+  # Not checks: what each image variant is, for the README's table (`--argstr group table`).
+  table = lib.mapAttrs (
+    name: _:
+    let
+      sys = onImage name [ ];
+    in
+    {
+      kind = common.rootKind sys;
+      priorities = common.priorities sys;
+      golden = common.goldenFor (common.rootKind sys) (common.priorities sys);
+      hostNameForced = sys.options.networking.hostName.highestPrio <= 50;
+    }
+  ) images;
 in
-if group == "" then lib.concatLists (lib.attrValues groups) else groups.${group}
+if group == "" then
+  lib.concatLists (lib.attrValues groups)
+else if group == "table" then
+  table
+else
+  groups.${group}

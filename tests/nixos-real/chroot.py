@@ -41,6 +41,7 @@ RECIPE = {
 
 # Inside the chroot.
 NIXPKGS_INSIDE = "/srv/nixpkgs"
+TARBALL_INSIDE = "/srv/tarballs/nixpkgs-26.11.tar.xz"
 
 NIX_CONF = """\
 # No daemon, no build users, no sandbox (a chroot in a mount namespace), no binary cache
@@ -118,9 +119,14 @@ def bootstrap(tmp, mirror, tar):
     log(f"nixos tier: unpacking {tar} into {rootfs}{NIXPKGS_INSIDE}")
     dest = rootfs / NIXPKGS_INSIDE.lstrip("/")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    (rootfs / TARBALL_INSIDE.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
     run(["tar", "-xJf", tar, "-C", dest.parent], timeout=600)
     if not (dest / "nixos/lib/eval-config.nix").is_file():
         raise Failure(f"{tar} did not unpack to a nixpkgs tree at {dest}")
+    # The tarball too, as the flakes' nixpkgs input (tarball+file://): Nix's fetcher cache keeps
+    # it by URL and modification time, where a path: input of the unpacked tree would be hashed
+    # again (53,000 files, about a minute) by every `nix flake lock` and `nix eval`.
+    shutil.copy2(tar, rootfs / TARBALL_INSIDE.lstrip("/"))
     (tmp / "recipe").write_text(repr(RECIPE) + "\n" + mirror + "\n" + NIXPKGS_SHA256 + "\n")
 
 
@@ -154,12 +160,13 @@ def ensure(repo):
     return directory
 
 
-def inside(directory, repo, argv, env, timeout, logfile=None, capture=True):
+def inside(directory, repo, argv, env, timeout, logfile=None, capture=True, network=True):
     """Runs argv (a program inside the chroot) in a private mount namespace, with /proc, /dev and
-    the repository (at its own path) mounted into the chroot. Returns the CompletedProcess."""
+    the repository (at its own path) mounted into the chroot; without network=True, in an empty
+    network namespace too (no interface but a down loopback). Returns the CompletedProcess."""
     rootfs = directory / "rootfs"
     helper = pathlib.Path(__file__).resolve()
-    return run(["unshare", "--mount", "--propagation", "private", "--",
+    return run(["unshare", "--mount", "--propagation", "private", *([] if network else ["--net"]), "--",
                 sys.executable, helper, "--enter", rootfs, repo, "--", *argv],
                timeout=timeout, logfile=logfile, check=False, env=env, capture=capture)
 

@@ -4,7 +4,10 @@
   run.py [SOURCE_DIR]
 
 Prepares (or reuses) the cached trixie chroot with Nix 2.26 and the unpacked tree (chroot.py),
-then runs, inside it:
+then runs
+  0. tests/nix/run-checks.py differential and module with the tree's lib (the stub lib's
+     verdicts checked against nixpkgs; host Nix, outside the chroot);
+and, inside the chroot:
   1. checks.nix: every image variant with the module, every rendered overlay on every image,
      the administrator's choices and stale overlays; ONE nix-instantiate process (nixpkgs is
      imported once), a list of {name, ok, got, want};
@@ -17,6 +20,7 @@ cannot catch, each group is evaluated on its own so the report names the group.
 import json
 import os
 import pathlib
+import subprocess
 import sys
 import time
 
@@ -65,6 +69,19 @@ def main():
         return 1
 
     status = 0
+    # The stub lib of tests/nix against this tree's lib: the differential that ctest skips
+    # without IMPRINT_NIXPKGS_LIB, and the stub's module checks with the real lib (host Nix).
+    realLib = directory / "rootfs" / chroot.NIXPKGS_INSIDE.lstrip("/") / "lib"
+    for check in ["differential", "module"]:
+        r = subprocess.run([sys.executable, str(repo / "tests/nix/run-checks.py"), check, str(repo)],
+                           env=dict(os.environ, IMPRINT_NIXPKGS_LIB=str(realLib)), capture_output=True, text=True)
+        lines = r.stdout.strip().splitlines()
+        print(f"{'ok  ' if r.returncode == 0 else 'FAIL'} tests/nix {check} with the tree's lib: "
+              f"{lines[-1] if lines else r.stderr.strip()[-500:]}")
+        if r.returncode != 0:
+            print(r.stdout[-4000:] + r.stderr[-2000:])
+            status = 1
+
     started = time.monotonic()
     r = nixEval(directory, repo)
     log(f"nixos tier: checks.nix evaluated in {time.monotonic() - started:.0f} s")
@@ -82,7 +99,8 @@ def main():
 
     started = time.monotonic()
     modes = chroot.inside(directory, repo, ["python3", str(here / "rebuild-modes.py"), str(repo),
-                                            chroot.NIXPKGS_INSIDE], env=ENV, timeout=1800)
+                                            chroot.NIXPKGS_INSIDE, chroot.TARBALL_INSIDE], env=ENV, timeout=1800,
+                          network=False)
     print(modes.stdout, end="")
     if modes.returncode != 0:
         print(modes.stderr[-4000:], end="")
