@@ -41,12 +41,21 @@ let
 
   # A flake (`self`, an input) or a path -> a flake reference pinned to the store; a string is
   # taken as a reference as it is (it may then be mutable, e.g. git+file:///etc/nixos).
+  # A flake in a subdirectory of its source (`nix build ./examples/nixos`, whose inputs may be
+  # relative paths such as `path:../..`) is referenced as the whole source with ?dir=: its
+  # relative inputs resolve inside that source, which they cannot from the subdirectory alone.
   baseRef =
     let
       b = rb.flake.base;
+      root = b.sourceInfo.outPath or b.outPath;
+      prefix = "${root}/";
+      n = builtins.stringLength prefix;
+      sub = builtins.substring n (builtins.stringLength b.outPath - n) b.outPath;
     in
     if builtins.isString b then
       b
+    else if builtins.isAttrs b && b.outPath != root && builtins.substring 0 n b.outPath == prefix then
+      "path:${root}?dir=${sub}"
     else
       "path:${if builtins.isAttrs b then b.outPath else b}";
 
@@ -72,7 +81,7 @@ let
 
   keptInputs = lib.optionals (
     rb.mode == "wrapper" && rb.flake.keepInputs && builtins.isAttrs rb.flake.base
-  ) ([ rb.flake.base.outPath ] ++ flakeInputSources rb.flake.base);
+  ) ([ (rb.flake.base.sourceInfo.outPath or rb.flake.base.outPath) ] ++ flakeInputSources rb.flake.base);
 
   nixosRebuild = config.system.build.nixos-rebuild or pkgs.nixos-rebuild;
 

@@ -131,32 +131,38 @@ def flakes(imprintSrc):
              f"path:{user}#nixosConfigurations.generic", "--apply", REPORT])
     checkSystem("flake (the user's own flake imports module and overlay)", r)
 
-    # wrapper mode: the repository's flake is the image's (nixosConfigurations.generic, the
-    # README's example, rebuild.flake.base = self); lock it, find its store path.
-    lock(f"path:{imprintSrc}", [overrideNixpkgs])
-    meta = nix(["nix", "flake", "metadata", "--json", f"path:{imprintSrc}"])
-    if meta.returncode != 0:
-        raise RuntimeError(meta.stderr[-2000:])
-    storePath = json.loads(meta.stdout)["path"]
-    if not re.fullmatch(r"/nix/store/[a-z0-9]{32}-source", storePath):
-        raise RuntimeError(f"unexpected store path of the base flake: {storePath!r}")
-    wrapper = work / "wrapper"
-    wrapper.mkdir()
-    text = (golden / "wrapper-flake.nix").read_text()
-    placeholder = "/nix/store/00000000000000000000000000000000-source"
-    if text.count(placeholder) != 1:
-        raise RuntimeError("the golden wrapper flake has no single placeholder base")
-    (wrapper / "flake.nix").write_text(text.replace(placeholder, storePath))
-    shutil.copy(golden / "full.nix", wrapper / "host.nix")
-    # Only the store has them now: the staged sources go, the tree is hidden.
+    # wrapper mode, over two image flakes with rebuild.flake.base = self: the repository's own
+    # (nixosConfigurations.generic) and examples/nixos (the README's, whose imprint input is the
+    # relative path:../..). Locked; the base the module renders into imprint.yaml is what
+    # imprint writes into the wrapper.
+    wrappers = []
+    for name, ref in [("the repository's flake", f"path:{imprintSrc}"),
+                      ("examples/nixos", f"path:{imprintSrc}?dir=examples/nixos")]:
+        lock(ref, [overrideNixpkgs])
+        r = nix(["nix", "eval", "--raw", f"{ref}#nixosConfigurations.generic.config.services.imprint.settings.rebuild.base"])
+        base = r.stdout.strip()
+        if r.returncode != 0 or not re.fullmatch(r"path:/nix/store/[a-z0-9]{32}-source(\?dir=[A-Za-z0-9/._-]+)?", base):
+            raise RuntimeError(f"{name}: unexpected rebuild.base {base!r}: {r.stderr[-2000:]}")
+        wrapper = work / f"wrapper-{len(wrappers)}"
+        wrapper.mkdir()
+        text = (golden / "wrapper-flake.nix").read_text()
+        placeholder = '"path:/nix/store/00000000000000000000000000000000-source"'
+        if text.count(placeholder) != 1:
+            raise RuntimeError("the golden wrapper flake has no single placeholder base")
+        (wrapper / "flake.nix").write_text(text.replace(placeholder, json.dumps(base)))
+        shutil.copy(golden / "full.nix", wrapper / "host.nix")
+        wrappers.append((name, wrapper))
+    # Only the store has them now: the staged sources go, the tree and its tarball are hidden.
     shutil.rmtree(imprintSrc)
     shutil.rmtree(nixpkgsFlake)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(tree)], check=True)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(tarball.parent)], check=True)
-    for attr in ["generic", WANT_HOST]:
-        r = nix(["nix", "eval", "--json", "--option", "substitute", "false",
-                 f"path:{wrapper}#nixosConfigurations.{attr}", "--apply", REPORT])
-        checkSystem(f"wrapper (pure, inputs only in the store, no network): nixosConfigurations.{attr}", r)
+    for name, wrapper in wrappers:
+        for attr in ["generic", WANT_HOST]:
+            r = nix(["nix", "eval", "--json", "--option", "substitute", "false",
+                     f"path:{wrapper}#nixosConfigurations.{attr}", "--apply", REPORT])
+            checkSystem(f"wrapper over {name} (pure, inputs only in the store, no network): "
+                        f"nixosConfigurations.{attr}", r)
 
 
 def main():
