@@ -334,8 +334,10 @@ in
         description = ''
           What the image carries to build the derivations an identity change rebuilds, without
           a binary cache. `host-change`: the builders of /etc, of generated text files and of
-          the toplevel (stdenvNoCC), enough for a new hostname, domain, keys or time zone.
-          A new root device also rebuilds the initrd, which needs more: use `all`.
+          the toplevel (stdenvNoCC), and the build inputs of the initrd (which carries
+          /etc/hostname in the systemd initrd): a new host name, domain, keys or time zone
+          (measured on nixpkgs 26.11). A new root device also rebuilds systemd units and more
+          of the initrd: use `all`.
           `all`: `system.includeBuildDependencies` (a minimal system grows from about 670 MiB
           to about 13.5 GiB).
         '';
@@ -537,9 +539,18 @@ in
         "d ${stateDir} 0755 root root - -"
       ] ++ lib.optional (rb.mode == "wrapper") "d ${wrapperDir} 0755 root root - -";
 
+      # host-change: what a new host name, domain, keys or time zone rebuilds (measured on
+      # nixpkgs 26.11, README "Offline"): /etc, text files and the toplevel (stdenvNoCC), and
+      # the initrd, which carries /etc/hostname when it is systemd's: its build inputs, through
+      # the initrd derivation's inputDerivation.
       system.extraDependencies =
         keptInputs
-        ++ lib.optionals (rb.buildDependencies == "host-change") [ pkgs.stdenvNoCC ];
+        ++ lib.optionals (rb.buildDependencies == "host-change") (
+          [ pkgs.stdenvNoCC ]
+          ++ lib.optional (
+            config.system.build ? initialRamdisk && config.system.build.initialRamdisk ? inputDerivation
+          ) config.system.build.initialRamdisk.inputDerivation
+        );
       system.includeBuildDependencies = mkIf (rb.buildDependencies == "all") true;
     }
 

@@ -24,5 +24,22 @@ let
         ok = common.isDrv (common.drvPathOf sys);
       }
     ];
+  # rebuild.buildDependencies = "host-change" carries the initrd's inputs; a container has no
+  # initrd.
+  hostChange =
+    name:
+    let
+      sys = onImage name [ { services.imprint.rebuild.buildDependencies = "host-change"; } ];
+    in
+    {
+      name = "image ${name} with buildDependencies host-change: toplevel instantiates";
+      got = common.drvPathOf sys;
+      want = "/nix/store/...-nixos-system-*.drv";
+      ok = common.isDrv (common.drvPathOf sys);
+    };
 in
 lib.concatMap one (lib.attrNames images)
+++ map hostChange [
+  "nixos-generators-qcow"
+  "lxc"
+]

@@ -2,6 +2,8 @@
 """The NixOS tier: imprint's module and rendered overlays evaluated on the real nixpkgs tree.
 
   run.py [SOURCE_DIR]
+  run.py --measure-offline [SOURCE_DIR]   only offline.py: the derivations each identity change
+                                          rebuilds (a measurement for the README, not a check)
 
 Prepares (or reuses) the cached trixie chroot with Nix 2.26 and the unpacked tree (chroot.py),
 then runs
@@ -59,7 +61,10 @@ def lastError(stderr):
 
 
 def main():
-    repo = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else here.parent.parent).resolve()
+    argv = sys.argv[1:]
+    measure = "--measure-offline" in argv
+    argv = [a for a in argv if a != "--measure-offline"]
+    repo = pathlib.Path(argv[0] if argv else here.parent.parent).resolve()
     try:
         started = time.monotonic()
         directory = chroot.ensure(repo)
@@ -67,6 +72,12 @@ def main():
     except Failure as e:
         print(f"FAILED: the NixOS tier cannot run: {e}", file=sys.stderr)
         return 1
+
+    if measure:
+        r = chroot.inside(directory, repo, ["python3", str(here / "offline.py"), str(repo), chroot.NIXPKGS_INSIDE],
+                          env=ENV, timeout=1800, network=False)
+        print(r.stdout + r.stderr[-3000:], end="")
+        return r.returncode
 
     status = 0
     # The stub lib of tests/nix against this tree's lib: the differential that ctest skips
