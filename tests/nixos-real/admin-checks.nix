@@ -92,6 +92,7 @@ let
       keptName = before.hostName == "chosen-by-admin";
     in
     [
+      (check "${label}: rendered for the priorities ${builtins.toJSON p}" (builtins.pathExists (e.golden golden)) true)
       (check "${label}: no failed assertion" (common.failedAssertions sys) [ ])
       (check "${label}: the root file system" after.root (
         if keptRoot then
