@@ -41,12 +41,21 @@ let
 
   # A flake (`self`, an input) or a path -> a flake reference pinned to the store; a string is
   # taken as a reference as it is (it may then be mutable, e.g. git+file:///etc/nixos).
+  # A flake in a subdirectory of its source (`nix build ./examples/nixos`, whose inputs may be
+  # relative paths such as `path:../..`) is referenced as the whole source with ?dir=: its
+  # relative inputs resolve inside that source, which they cannot from the subdirectory alone.
   baseRef =
     let
       b = rb.flake.base;
+      root = b.sourceInfo.outPath or b.outPath;
+      prefix = "${root}/";
+      n = builtins.stringLength prefix;
+      sub = builtins.substring n (builtins.stringLength b.outPath - n) b.outPath;
     in
     if builtins.isString b then
       b
+    else if builtins.isAttrs b && b.outPath != root && builtins.substring 0 n b.outPath == prefix then
+      "path:${root}?dir=${sub}"
     else
       "path:${if builtins.isAttrs b then b.outPath else b}";
 
@@ -72,25 +81,14 @@ let
 
   keptInputs = lib.optionals (
     rb.mode == "wrapper" && rb.flake.keepInputs && builtins.isAttrs rb.flake.base
-  ) ([ rb.flake.base.outPath ] ++ flakeInputSources rb.flake.base);
+  ) ([ (rb.flake.base.sourceInfo.outPath or rb.flake.base.outPath) ] ++ flakeInputSources rb.flake.base);
 
   nixosRebuild = config.system.build.nixos-rebuild or pkgs.nixos-rebuild;
 
-  # The priorities at which this configuration defines `fileSystems` as a whole and its "/"
-  # entry. nixpkgs filters definitions by priority at each of those levels before it merges
-  # sub-options: nixpkgs' disk-image.nix wraps all of `fileSystems` in lib.mkImageMediaOverride
-  # (60), and a plain `fileSystems."/".device = ...` elsewhere is then dropped whatever its own
-  # priority. imprint writes the overlay's root file system at these priorities (settings
-  # overlay.file_systems_priority and overlay.root_file_system_priority), so that it is merged
-  # with the image's. The overlay's own definitions carry exactly these numbers (literals, read
-  # from the settings), so reading them here is no recursion and gives the same result with the
-  # overlay as without it.
-  fileSystemsPriority = options.fileSystems.highestPrio or 100;
-  rootFileSystemPriority =
-    let
-      byName = lib.modules.mergeAttrDefinitionsWithPrio or null;
-    in
-    if byName == null || !(options ? fileSystems) then 100 else (byName options.fileSystems)."/".highestPrio or 100;
+  # The priorities at which the image defines `fileSystems` and its "/" entry, which the
+  # overlay's root file system must join, and the warnings about an overlay that did not.
+  rootFileSystem = import ./root-file-system.nix { inherit lib options cfg; };
+  inherit (rootFileSystem) fileSystemsPriority rootFileSystemPriority;
 
   memoryNote = "Evaluating a NixOS system needs about 0.6-1.1 GB of memory; on smaller instances `nixos-rebuild` is killed by the OOM killer. Set services.imprint.rebuild.enable = false there (the hostname is still applied live) and switch to a toplevel built elsewhere, see the README.";
 in
@@ -271,8 +269,10 @@ in
         description = ''
           What the image carries to build the derivations an identity change rebuilds, without
           a binary cache. `host-change`: the builders of /etc, of generated text files and of
-          the toplevel (stdenvNoCC), enough for a new hostname, domain, keys or time zone.
-          A new root device also rebuilds the initrd, which needs more: use `all`.
+          the toplevel (stdenvNoCC), and the build inputs of the initrd (which carries
+          /etc/hostname in the systemd initrd): a new host name, domain, keys or time zone
+          (measured on nixpkgs 26.11). A new root device also rebuilds systemd units and more
+          of the initrd: use `all`.
           `all`: `system.includeBuildDependencies` (a minimal system grows from about 670 MiB
           to about 13.5 GiB).
         '';
@@ -459,7 +459,15 @@ in
         }
       ];
 
-      warnings = lib.optional (cfg.overlay.priority <= 50 || cfg.overlay.priority >= 100) "services.imprint.overlay.priority = ${toString cfg.overlay.priority}: with 100 or more the image's plain definitions (fileSystems.\"/\".device) conflict with or beat the overlay; with 50 or less the overlay beats your own lib.mkForce.";
+      # An image that leaves the host name to a service at boot forces it empty (nixpkgs'
+      # proxmox image: lib.mkForce ""). The overlay's host name then loses (it says so in a
+      # warning) and its domain must go too: networking.fqdn throws for a domain without a
+      # host name. Just above the overlay's priority, so it beats the overlay only.
+      networking.domain = mkIf (config.networking.hostName == "") (
+        lib.mkOverride (if cfg.overlay.priority > 1 then cfg.overlay.priority - 1 else 1) null
+      );
+
+      warnings = rootFileSystem.warnings ++ lib.optional (cfg.overlay.priority <= 50 || cfg.overlay.priority >= 100) "services.imprint.overlay.priority = ${toString cfg.overlay.priority}: with 100 or more the image's plain definitions (fileSystems.\"/\".device) conflict with or beat the overlay; with 50 or less the overlay beats your own lib.mkForce.";
 
       environment.etc."imprint/imprint.yaml".source = settingsFormat.generate "imprint.yaml" cfg.settings;
       environment.systemPackages = [ cfg.package ];
@@ -468,9 +476,18 @@ in
         "d ${stateDir} 0755 root root - -"
       ] ++ lib.optional (rb.mode == "wrapper") "d ${wrapperDir} 0755 root root - -";
 
+      # host-change: what a new host name, domain, keys or time zone rebuilds (measured on
+      # nixpkgs 26.11, README "Offline"): /etc, text files and the toplevel (stdenvNoCC), and
+      # the initrd, which carries /etc/hostname when it is systemd's: its build inputs, through
+      # the initrd derivation's inputDerivation.
       system.extraDependencies =
         keptInputs
-        ++ lib.optionals (rb.buildDependencies == "host-change") [ pkgs.stdenvNoCC ];
+        ++ lib.optionals (rb.buildDependencies == "host-change") (
+          [ pkgs.stdenvNoCC ]
+          ++ lib.optional (
+            config.system.build ? initialRamdisk && config.system.build.initialRamdisk ? inputDerivation
+          ) config.system.build.initialRamdisk.inputDerivation
+        );
       system.includeBuildDependencies = mkIf (rb.buildDependencies == "all") true;
     }
 

@@ -88,5 +88,6 @@ stdenv.mkDerivation (finalAttrs: {
     description = "Gives each copy of one golden NixOS image its own identity, then rebuilds it offline";
     platforms = lib.platforms.linux;
     mainProgram = "imprint";
+    license = lib.licenses.mit;
   };
 })

@@ -42,6 +42,8 @@ system_test_packages=(
   e2fsprogs
   iproute2
   python3
+  # tests/nixos-real: the trixie chroot (debootstrap above) and the nixpkgs tarball.
+  xz-utils
 )
 
 # libFuzzer targets (tests/fuzz/): Debian's clang and its runtime libraries.

@@ -7,7 +7,10 @@
 {
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-    imprint.url = "github:OWNER/imprint"; # this repository
+    # This repository, from a checkout (nix build ./examples/nixos#...). Once you copy this
+    # flake out of the checkout, point it at the published repository instead, e.g.
+    # imprint.url = "github:<owner>/imprint";
+    imprint.url = "path:../..";
     imprint.inputs.nixpkgs.follows = "nixpkgs";
   };
 

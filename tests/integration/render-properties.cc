@@ -112,7 +112,10 @@ TEST(RenderProperties, HostileStringsParseAndEvaluateToExactlyThemselves)
         std::string overlay = renderOverlay(samples.back().in, samples.back().opt);
         fs::path file = dir / ("overlay-" + std::to_string(i) + ".nix");
         writeFile(file, overlay);
-        list += "  (import " + file.string() + " { inherit lib; config = {}; pkgs = {}; })\n";
+        // The overlay's own check (`warnings`, which reads the final configuration) is left out:
+        // there is no configuration here. It is parsed with the rest, hostile strings included.
+        list += "  (builtins.removeAttrs (import " + file.string() +
+                " { inherit lib; config = {}; options = {}; pkgs = {}; }) [ \"warnings\" ])\n";
     }
     list += "]";
     // One parse per file (a parse error names the file), then one evaluation of all of them.

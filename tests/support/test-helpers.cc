@@ -213,7 +213,8 @@ std::optional<std::string> nixEvalModule(const std::string & nixText, std::strin
     // The stub lib: mkOverride exactly as nixpkgs defines it, so priorities are visible in the JSON.
     std::string expr = "let lib = { mkOverride = priority: content: { _type = \"override\"; inherit priority content; };"
                        " mkDefault = lib.mkOverride 1000; mkForce = lib.mkOverride 50; };"
-                       " in import " + (dir / "overlay.nix").string() + " { inherit lib; config = {}; pkgs = {}; }";
+                       " in builtins.removeAttrs (import " + (dir / "overlay.nix").string() +
+                       " { inherit lib; config = {}; options = {}; pkgs = {}; }) [ \"warnings\" ]";
     auto r = runProcess({"nix-instantiate", "--store", "dummy://", "--eval", "--strict", "--json", "--expr", expr},
                         {{"NIX_STATE_DIR", (dir / "state").string()}, {"HOME", dir.path().string()}});
     if (r.exitCode != 0) {

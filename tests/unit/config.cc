@@ -2,7 +2,12 @@
 #include "agent/system/error.hh"
 #include "agent/apply/rebuild.hh"
 
+#include "tests/support/test-helpers.hh"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
 
 using namespace imprint;
 
@@ -57,4 +62,33 @@ TEST(Config, ErrorsNameTheKey)
     expectError("typo_key: 1\n", "typo_key");
     expectError("state_dir: relative/path\n", "absolute");
     expectError("a: [", "invalid YAML");
+}
+
+// Every argv imprint builds for nixos-rebuild, one per rebuild mode x action x offline x
+// extra_args, as the module renders imprint.yaml. Written to a golden file that the NixOS tier
+// (tests/nixos-real/rebuild-modes.py) feeds to nixos-rebuild-ng's own parse_args. Regenerate
+// with IMPRINT_UPDATE_GOLDEN=1.
+TEST(Config, RebuildArgvMatrixMatchesGolden)
+{
+    const std::vector<std::pair<std::string, std::string>> modes = {
+        {"classic", ""},
+        {"flake", "  flake: path:/etc/nixos\n  attribute: generic\n"},
+        {"wrapper", "  flake: path:/var/lib/imprint/flake\n  attribute: generic\n  base: path:/nix/store/00000000000000000000000000000000-source\n"},
+    };
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto & [mode, keys] : modes)
+        for (const char * action : {"switch", "boot", "test", "dry-activate"})
+            for (bool offline : {false, true})
+                for (bool extra : {false, true}) {
+                    std::string yaml = "rebuild:\n  command: [/run/current-system/sw/bin/nixos-rebuild]\n  action: " +
+                                       std::string(action) + "\n  offline: " + (offline ? "true" : "false") + "\n" + keys +
+                                       (extra ? "  extra_args: [--option, flake-registry, \"\"]\n" : "");
+                    auto argv = rebuildArgv(parseConfig(yaml, "imprint.yaml").rebuild);
+                    all.push_back({{"mode", mode}, {"argv", argv}});
+                }
+    auto text = all.dump(1) + "\n";
+    auto path = imprint::test::fixture("golden/rebuild-argv.json");
+    if (std::getenv("IMPRINT_UPDATE_GOLDEN"))
+        imprint::test::writeFile(path, text);
+    EXPECT_EQ(imprint::test::readFile(path), text) << "regenerate with IMPRINT_UPDATE_GOLDEN=1 if intended";
 }

@@ -184,3 +184,19 @@ TEST(MemoryCheck, SaysWhyOnASmallInstance)
     spit(t.path / "proc/meminfo", "MemTotal: 1004852 kB\nMemAvailable: 614400 kB\nSwapFree: 1048576 kB\n");
     EXPECT_FALSE(memoryShortfall(host, 1024));
 }
+
+// The wrapper flake as imprint writes it for the README's golden image, with a placeholder store
+// path for the base: the NixOS tier (tests/nixos-real/rebuild-modes.py) evaluates this text, with
+// the placeholder replaced by the real base's store path, on the real nixpkgs tree.
+TEST(WrapperFlake, MatchesGoldenFile)
+{
+    WrapperFlake w;
+    w.base = "path:/nix/store/00000000000000000000000000000000-source";
+    w.attribute = "generic";
+    w.hostname = "web-1";
+    auto text = renderWrapperFlake(w);
+    auto path = fs::path(IMPRINT_SOURCE_DIR) / "tests/fixtures/golden/wrapper-flake.nix";
+    if (std::getenv("IMPRINT_UPDATE_GOLDEN"))
+        spit(path, text);
+    EXPECT_EQ(slurp(path), text) << path << " differs; regenerate with IMPRINT_UPDATE_GOLDEN=1 if intended";
+}

@@ -95,6 +95,39 @@ TEST(RenderOverlay, MatchesGoldenFiles)
     keysOnly.sshAuthorizedKeys = {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a"};
     checkGolden("keys-admin-user.nix", renderOverlay(keysOnly, RenderOptions{75, "admin"}));
     checkGolden("image-media-override.nix", renderOverlay(fullInstance(), RenderOptions{90, "root", 60, 100}));
+    // The other shapes of nixpkgs' images (tests/nixos-real evaluates these on them): "/" alone at
+    // lib.mkImageMediaOverride (cloudstack) and at lib.mkDefault (amazon, digital-ocean).
+    checkGolden("full-root-at-60.nix", renderOverlay(fullInstance(), RenderOptions{90, "root", 100, 60}));
+    checkGolden("full-root-at-1000.nix", renderOverlay(fullInstance(), RenderOptions{90, "root", 100, 1000}));
+    // Containers and live media: no root block device.
+    InstanceData noRoot = fullInstance();
+    noRoot.rootDevice.reset();
+    checkGolden("no-root-device.nix", renderOverlay(noRoot, RenderOptions{}));
+}
+
+// A priority of 50 or less at the outer levels is a deliberate lib.mkForce (the administrator's
+// or the image's): the overlay must not join it there, or its own values would win inside.
+TEST(RenderOverlay, NeverJoinsAForcedFileSystemsDefinition)
+{
+    EXPECT_EQ(renderOverlay(fullInstance(), RenderOptions{90, "root", 50, 50}), renderOverlay(fullInstance(), RenderOptions{}));
+    EXPECT_EQ(renderOverlay(fullInstance(), RenderOptions{90, "root", 100, 10}), renderOverlay(fullInstance(), RenderOptions{}));
+    auto media = renderOverlay(fullInstance(), RenderOptions{90, "root", 60, 50});
+    EXPECT_NE(media.find("fileSystems = lib.mkOverride 60 {\n    \"/\" = {\n"), std::string::npos) << media;
+    EXPECT_EQ(media.find("mkOverride 50"), std::string::npos) << media;
+}
+
+// What the overlay asks for is checked in the evaluation: each option it sets, in a `warnings`
+// entry that names the option when another definition won.
+TEST(RenderOverlay, ChecksThatEachValueReachesTheConfiguration)
+{
+    auto text = renderOverlay(fullInstance(), RenderOptions{});
+    for (const char * option : {"networking.hostName", "networking.domain", "fileSystems.\\\"/\\\".device",
+                                "fileSystems.\\\"/\\\".fsType", "users.users.root.openssh.authorizedKeys.keys",
+                                "users.users.deploy.openssh.authorizedKeys.keys", "time.timeZone"})
+        EXPECT_NE(text.find(std::string("\"") + option + "\""), std::string::npos) << option << " in\n" << text;
+    InstanceData minimal;
+    minimal.source = "nocloud";
+    EXPECT_EQ(renderOverlay(minimal, {}).find("warnings"), std::string::npos);
 }
 
 TEST(RenderOverlay, IsDeterministic)

@@ -665,7 +665,7 @@ let
     }) perName;
 
   lib = {
-    modules = { inherit mergeAttrDefinitionsWithPrio; };
+    modules = { inherit mergeAttrDefinitionsWithPrio pushDownProperties dischargeProperties; };
     inherit
       mkOverride
       mkIf

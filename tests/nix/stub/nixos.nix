@@ -53,6 +53,11 @@ let
       type = types.listOf types.str;
       default = [ ];
     };
+    # The overlay declares the users it gives keys to (users-groups.nix).
+    options.isNormalUser = mkOption {
+      type = types.bool;
+      default = false;
+    };
   };
 in
 {
