@@ -189,6 +189,11 @@ std::string check(std::string_view kind, std::string_view option, const std::str
 
 } // namespace
 
+std::string_view overlayCheckHelpers()
+{
+    return kCheckHelpers;
+}
+
 std::string nixAttrName(std::string_view name)
 {
     return isPlainIdentifier(name) ? std::string(name) : nixString(name);

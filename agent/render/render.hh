@@ -34,4 +34,7 @@ std::string nixAttrName(std::string_view name);
 
 std::string renderOverlay(const InstanceData & instance, const RenderOptions & options);
 
+// The fixed `let` block (no data from outside) of the helpers an overlay's `warnings` use.
+std::string_view overlayCheckHelpers();
+
 } // namespace imprint
