@@ -1,4 +1,6 @@
 #include "agent/run.hh"
+#include "agent/fetch/documents.hh"
+#include "agent/report/log.hh"
 #include "agent/fetch/encoding.hh"
 #include "agent/system/error.hh"
 #include "agent/render/flake-wrapper.hh"
@@ -245,6 +247,33 @@ RunReport endCommitted(Committer & committer, const State & state, RunReport rep
     return report;
 }
 
+// What the rebuilt system did not take from the overlay: the module writes the overlay's own
+// "imprint: ..." warnings to /etc/imprint/not-applied.json of the system it builds. Read from the
+// system the rebuild made current (`boot` makes it the next boot's), each said in the journal.
+std::vector<std::string> notAppliedInBuiltSystem(const Runtime & rt, const std::string & source, const std::string & instanceId)
+{
+    const std::string & action = rt.config.rebuild.action;
+    std::string system = action == "boot" ? "/nix/var/nix/profiles/system" : "/run/current-system";
+    if (action != "switch" && action != "test" && action != "boot")
+        return {};
+    std::vector<std::string> lost;
+    try {
+        auto text = rt.host.readFile(system + "/etc/imprint/not-applied.json", kMetaDataCap);
+        if (!text)
+            return {};  // a system built without imprint's module
+        json list = parseJson(*text, rt.host.path(system + "/etc/imprint/not-applied.json").string());
+        for (const auto & item : list)
+            if (item.is_string())
+                lost.push_back(item.get<std::string>());
+    } catch (const Error & e) {
+        spdlog::warn("cannot tell what the rebuilt system did not take from the overlay: {}", e.what());
+        return {};
+    }
+    for (const auto & sentence : lost)
+        logEvent(LogEvent::NotApplied, source, instanceId, sentence);
+    return lost;
+}
+
 // One rule after a failed rebuild: the running system matches the committed overlay. The previous
 // overlay is back, so the live host name goes back to what it was before this run set it.
 // Returns whether it was put back.
@@ -280,6 +309,7 @@ RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, C
     if (outcome.ok) {
         state.result = "applied";
         state.reason.clear();
+        state.notApplied = notAppliedInBuiltSystem(rt, report.source, in.instanceId);
         state.appliedOverlaySha256 = p.sha;
         state.lastSuccessTime = state.time;
         committer.writeState(state);

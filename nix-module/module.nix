@@ -470,6 +470,12 @@ in
       warnings = rootFileSystem.warnings ++ lib.optional (cfg.overlay.priority <= 50 || cfg.overlay.priority >= 100) "services.imprint.overlay.priority = ${toString cfg.overlay.priority}: with 100 or more the image's plain definitions (fileSystems.\"/\".device) conflict with or beat the overlay; with 50 or less the overlay beats your own lib.mkForce.";
 
       environment.etc."imprint/imprint.yaml".source = settingsFormat.generate "imprint.yaml" cfg.settings;
+      # What the overlay asked for and this system does not have: the overlay's own warnings (they
+      # start "imprint: "), kept in the built system so that imprint reads them after the rebuild
+      # and `imprint status` and the journal say them too.
+      environment.etc."imprint/not-applied.json".text = builtins.toJSON (
+        builtins.filter (w: builtins.substring 0 9 w == "imprint: ") config.warnings
+      );
       environment.systemPackages = [ cfg.package ];
 
       systemd.tmpfiles.rules = [

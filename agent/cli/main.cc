@@ -95,6 +95,8 @@ void printStatus(const Runtime & rt, bool asJson)
               << "instance:     " << state->instanceId << "\n"
               << "overlay:      " << rt.config.overlayPath << " sha256 " << state->committedOverlaySha256 << "\n"
               << "last success: " << (state->lastSuccessTime.empty() ? "never" : state->lastSuccessTime) << "\n";
+    for (const auto & sentence : state->notApplied)
+        std::cout << "not applied:  " << sentence << "\n";
 }
 
 void printRun(const RunReport & r, bool asJson)

@@ -24,7 +24,8 @@ json toJson(const State & s)
                 {"result", s.result},
                 {"reason", s.reason},
                 {"time", s.time},
-                {"last_success_time", s.lastSuccessTime}};
+                {"last_success_time", s.lastSuccessTime},
+                {"not_applied", s.notApplied}};
 }
 
 std::optional<State> loadState(const fs::path & path, std::string & warning)
@@ -49,6 +50,7 @@ std::optional<State> loadState(const fs::path & path, std::string & warning)
         s.reason = j.value("reason", "");
         s.time = j.value("time", "");
         s.lastSuccessTime = j.value("last_success_time", "");
+        s.notApplied = j.value("not_applied", std::vector<std::string>{});
         return s;
     } catch (const Error & e) {
         warning = std::string(e.what()) + "; starting afresh";

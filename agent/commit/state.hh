@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace imprint {
 
@@ -26,6 +27,9 @@ struct State
     std::string reason;                  // why it failed, or what was skipped
     std::string time;                    // RFC 3339, UTC
     std::string lastSuccessTime;
+    // What the overlay asked for and the rebuilt system does not have (a definition of higher
+    // priority won), one sentence each, as the system's own evaluation said it.
+    std::vector<std::string> notApplied;
 };
 
 nlohmann::json toJson(const State & s);

@@ -37,13 +37,16 @@ const char * messageId(LogEvent event)
     case LogEvent::Unchanged: return "e16fbcc1b76b4bbb907bb9b3663390b5";
     case LogEvent::Failed: return "12d2af151f6d42cdbd888baedf4a6d95";
     case LogEvent::NewInstance: return "7d0ce6a5aec0420a9f3fed5830c1bbe6";
+    case LogEvent::NotApplied: return "95875f65ead746bbaa0579ce7b29df60";
     }
     return nullptr;
 }
 
 void logEvent(LogEvent event, const std::string & source, const std::string & instanceId, const std::string & text)
 {
-    auto level = event == LogEvent::Failed ? spdlog::level::err : spdlog::level::info;
+    auto level = event == LogEvent::Failed ? spdlog::level::err
+               : event == LogEvent::NotApplied ? spdlog::level::warn
+                                               : spdlog::level::info;
     if (!spdlog::should_log(level))
         return;
     if (!stderrIsJournal()) {
@@ -52,7 +55,9 @@ void logEvent(LogEvent event, const std::string & source, const std::string & in
     }
     // The few events an operator filters on go to the journal with their fields in one call.
     std::vector<std::string> fields{"MESSAGE=" + text,
-                                    "PRIORITY=" + std::to_string(event == LogEvent::Failed ? LOG_ERR : LOG_INFO),
+                                    "PRIORITY=" + std::to_string(level == spdlog::level::err ? LOG_ERR
+                                                                 : level == spdlog::level::warn ? LOG_WARNING
+                                                                                                : LOG_INFO),
                                     "SYSLOG_IDENTIFIER=imprint", std::string("MESSAGE_ID=") + messageId(event)};
     if (!source.empty())
         fields.push_back("SOURCE=" + source);

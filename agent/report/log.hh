@@ -13,7 +13,7 @@ void setupLogging(Verbosity verbosity);
 
 // The events an operator filters on, each with a fixed journal MESSAGE_ID (generated once; never
 // change them; the README lists them): journalctl MESSAGE_ID=<id>.
-enum class LogEvent { Applied, Unchanged, Failed, NewInstance };
+enum class LogEvent { Applied, Unchanged, Failed, NewInstance, NotApplied };
 const char * messageId(LogEvent event);
 
 // Logs `text` (info; error for Failed) carrying MESSAGE_ID, SOURCE= and INSTANCE_ID= in the

@@ -112,6 +112,34 @@ TEST(Run, AFailedRebuildPutsThePreviousOverlayBack)
     EXPECT_NE(readFile(m.root() / "var/lib/imprint/host.nix").find("gz-host"), std::string::npos);
 }
 
+TEST(Run, WhatTheRebuiltSystemDidNotTakeIsInStatusAndTheLog)
+{
+    // The module writes the overlay's own "imprint: ..." warnings into the system it builds;
+    // after the rebuild imprint reads them from the system now current.
+    FakeMachine m;
+    m.writeConfig();
+    m.installSeed("nocloud/plain");
+    const std::string lost = "imprint: networking.hostName is \"chosen-by-admin\" (defined in /etc/nixos/host.nix), "
+                             "not \"web-1\" as this machine's overlay asks: a definition of higher priority won";
+    writeFile(m.root() / "run/current-system/etc/imprint/not-applied.json", json::array({lost}).dump());
+    auto r = run(m, {"run"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: " + lost), std::string::npos) << r.err;
+    json state = json::parse(readFile(m.root() / "var/lib/imprint/state.json"));
+    EXPECT_EQ(state["not_applied"], json::array({lost}));
+    auto status = run(m, {"status"});
+    EXPECT_NE(status.out.find("not applied:  " + lost), std::string::npos) << status.out;
+    auto asJson = run(m, {"--json", "status"});
+    EXPECT_EQ(json::parse(asJson.out)["not_applied"], json::array({lost}));
+
+    // A system that took everything says nothing.
+    writeFile(m.root() / "run/current-system/etc/imprint/not-applied.json", "[]");
+    m.installSeed("nocloud/gzip");
+    ASSERT_EQ(run(m, {"run"}).exitCode, 0);
+    EXPECT_EQ(json::parse(readFile(m.root() / "var/lib/imprint/state.json"))["not_applied"], json::array());
+    EXPECT_EQ(run(m, {"status"}).out.find("not applied"), std::string::npos);
+}
+
 TEST(Run, DryRunWritesNothing)
 {
     FakeMachine m;

@@ -108,6 +108,9 @@ let
         if keptName || sysA.options.networking.hostName.highestPrio <= 50 then before.hostName else id.hostName
       ))
       (check "${label}: what the overlay did not get is named in a warning" (warned sys) (lost sys))
+      (check "${label}: and in /etc/imprint/not-applied.json, for imprint status after the rebuild" (builtins.fromJSON
+        sys.config.environment.etc."imprint/not-applied.json".text
+      ) (lib.filter (w: lib.hasPrefix "imprint: " w) sys.config.warnings))
     ];
 
   # Overlays rendered for other priorities than the image has.
