@@ -23,6 +23,10 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "system"))
 from harness import Failure, log, run  # noqa: E402
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from apt_mirror import debianMirror  # noqa: E402
 
 CACHE_ROOT = pathlib.Path(os.environ.get("IMPRINT_NIXOS_CACHE", "/var/cache/imprint-nixos-tests"))
 
@@ -63,27 +67,10 @@ def tarball(repo):
     return path
 
 
-def debianMirror():
-    """The first Debian (not -security) URI of the machine's apt sources: the mirror CI can reach.
-    The machine runs bookworm; the same mirror serves trixie."""
-    for src in sorted(pathlib.Path("/etc/apt/sources.list.d").glob("*.sources")):
-        uris, suites = None, None
-        for line in src.read_text().splitlines() + [""]:
-            if line.startswith("URIs:"):
-                uris = line.split()[1:]
-            elif line.startswith("Suites:"):
-                suites = line.split()[1:]
-            elif not line.strip() and uris and suites:
-                if any(s in ("bookworm", "trixie") for s in suites) and "security" not in uris[0]:
-                    return uris[0]
-                uris, suites = None, None
-    lst = pathlib.Path("/etc/apt/sources.list")
-    if lst.exists():
-        for line in lst.read_text().splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[0] == "deb" and parts[2] in ("bookworm", "trixie"):
-                return parts[1]
-    return "http://deb.debian.org/debian"
+def trixieMirror():
+    """The mirror CI can reach (tests/support/apt_mirror.py). The machine runs bookworm; the
+    same mirror serves trixie."""
+    return debianMirror(("bookworm", "trixie"))
 
 
 def recipeHash(mirror):
@@ -136,7 +123,7 @@ def ensure(repo):
         if not shutil.which(tool):
             raise Failure(f"prerequisite missing: {tool} (run scripts/install-deps.sh --system-tests)")
     tar = tarball(repo)
-    mirror = debianMirror()
+    mirror = trixieMirror()
     key = recipeHash(mirror)
     CACHE_ROOT.mkdir(parents=True, exist_ok=True)
     directory = CACHE_ROOT / f"trixie-nix-{key}"

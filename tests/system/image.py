@@ -14,6 +14,10 @@ import shutil
 import time
 
 from harness import Failure, log, run
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from apt_mirror import debianMirror  # noqa: E402
 
 CACHE_ROOT = pathlib.Path(os.environ.get("IMPRINT_SYSTEST_CACHE", "/var/cache/imprint-system-tests"))
 
@@ -33,25 +37,8 @@ RECIPE = {
 
 
 def aptMirror():
-    """The first Debian (not -security) URI of the machine's apt sources: the mirror CI can reach."""
-    for src in sorted(pathlib.Path("/etc/apt/sources.list.d").glob("*.sources")):
-        uris, suites = None, None
-        for line in src.read_text().splitlines() + [""]:
-            if line.startswith("URIs:"):
-                uris = line.split()[1:]
-            elif line.startswith("Suites:"):
-                suites = line.split()[1:]
-            elif not line.strip() and uris and suites:
-                if RECIPE["suite"] in suites:
-                    return uris[0]
-                uris, suites = None, None
-    lst = pathlib.Path("/etc/apt/sources.list")
-    if lst.exists():
-        for line in lst.read_text().splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[0] == "deb" and parts[2] == RECIPE["suite"]:
-                return parts[1]
-    return "http://deb.debian.org/debian"
+    """The mirror CI can reach, for the guest's suite (tests/support/apt_mirror.py)."""
+    return debianMirror((RECIPE["suite"],))
 
 
 def baseHash(mirror):
