@@ -169,7 +169,7 @@ private:
     void open(json empty, YAML::anchor_t anchor)
     {
         checkKeyPosition();
-        if (stack_.size() + 1 > kMaxDocumentDepth)
+        if (stack_.size() > kMaxDocumentDepth)  // the new collection's depth, root = 0
             throw Error(origin_ + ": nested deeper than " + std::to_string(kMaxDocumentDepth) + " levels");
         count(1);
         stack_.push_back(Frame{std::move(empty), anchor, nodes_ - 1, std::nullopt});

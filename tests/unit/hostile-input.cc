@@ -206,3 +206,13 @@ TEST(HostileInput, YamlNodesAreCountedWithoutYamlCppsNodeGraph)
     EXPECT_THROW(parseYaml("[a]: 1\n", "t"), Error);  // a mapping key is not a scalar
     EXPECT_THROW(parseYaml("a: &x [1]\n*x : 2\n", "t"), Error);
 }
+
+TEST(HostileInput, TheDepthCapIsWhereItWas)
+{
+    // As the node converter had it: the root is depth 0, nothing deeper than 64.
+    auto nested = [](int n, const std::string & inner) { return repeat("[", n) + inner + repeat("]", n); };
+    EXPECT_NO_THROW(parseYaml(nested(64, "a"), "t"));   // a scalar at depth 64
+    EXPECT_THROW(parseYaml(nested(65, "a"), "t"), Error);
+    EXPECT_NO_THROW(parseYaml(nested(65, ""), "t"));    // an empty collection at depth 64
+    EXPECT_THROW(parseYaml(nested(66, ""), "t"), Error);
+}
