@@ -6,7 +6,7 @@
 #include "agent/fetch/documents.hh"
 #include "agent/normalize/instance.hh"
 #include "agent/normalize/normalize.hh"
-#include "providers/nocloud.hh"
+#include "providers/nocloud/nocloud.hh"
 
 #include <benchmark/benchmark.h>
 
@@ -20,7 +20,7 @@ using namespace imprint;
 
 std::string fixture(const std::string & name)
 {
-    std::ifstream in(std::string(IMPRINT_FIXTURES_DIR) + "/nocloud/" + name, std::ios::binary);
+    std::ifstream in(std::string(IMPRINT_NOCLOUD_FIXTURES_DIR) + "/" + name, std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
     return s.str();

@@ -28,3 +28,28 @@ bool expectOnlyError(F && f)
 }
 
 } // namespace imprint::fuzz
+
+#include "providers/provider.hh"
+
+namespace imprint::fuzz {
+
+// Whatever a document parser returns goes on to normalize(); its strings must be safe to carry
+// there.
+inline void checkSourceData(const imprint::SourceData & d)
+{
+    (void) d.instanceId.size();
+    for (const auto & k : d.publicKeys)
+        (void) k.size();
+}
+
+} // namespace imprint::fuzz
+
+// A provider's fuzz target for one parser of one document: `parse(text, origin)` returns
+// SourceData and may throw only imprint::Error. Used by providers/<name>/tests/fuzz-*.cc.
+#define IMPRINT_FUZZ_DOCUMENT_PARSER(parse)                                                  \
+    extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t * data, std::size_t size)        \
+    {                                                                                        \
+        auto text = imprint::fuzz::asText(data, size);                                       \
+        imprint::fuzz::expectOnlyError([&] { imprint::fuzz::checkSourceData(parse(text, "fuzz")); }); \
+        return 0;                                                                            \
+    }

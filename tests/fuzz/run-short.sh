@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of every fuzz target (ASan+UBSan), for CI. Each target starts from its
-# checked-in seeds (tests/fuzz/seeds/<target>/, which also hold every crash found and fixed) and
-# the fixtures of its format (tests/fixtures/), runs IMPRINT_FUZZ_RUNS inputs (default 30000, seed
+# checked-in seeds (tests/fuzz/seeds/<target>/, or providers/<name>/tests/seeds/<target>/, which
+# also hold every crash found and fixed) and the fixtures of its format, runs IMPRINT_FUZZ_RUNS inputs (default 30000, seed
 # IMPRINT_FUZZ_SEED=1) within at most IMPRINT_FUZZ_SECONDS seconds (default 20),
 # and fails the script on any crash, leak, sanitizer report or timeout. Findings are kept in
 # $IMPRINT_ASAN_BUILD_DIR/fuzz/artifacts/.
@@ -15,35 +15,34 @@ seconds=${IMPRINT_FUZZ_SECONDS:-20}
 # Longer exploratory runs: IMPRINT_FUZZ_RUNS=-1 IMPRINT_FUZZ_SEED=0 IMPRINT_FUZZ_SECONDS=600.
 fuzz_runs=${IMPRINT_FUZZ_RUNS:-30000}
 fuzz_seed=${IMPRINT_FUZZ_SEED:-1}
-fixtures=$src/tests/fixtures
 
-# Fixtures that are seeds for each target (globs under tests/fixtures).
+# Fixtures that are seeds for each of the agent's targets (globs under tests/fixtures and
+# providers/*/fixtures). A provider's targets (providers/<name>/tests/fuzz-*.cc) declare their
+# own, relative to the provider's folder, in `// fuzz-seeds:` and `// fuzz-dict:` lines.
 declare -A seeds=(
-  [fuzz-yaml]="nocloud/*/meta-data nocloud/*/user-data nocloud/*/network-config hetzner/*/metadata incus/*/meta-data"
-  [fuzz-json]="*/*/*.json */*/openstack/*/*.json nocloud/json-kubevirt/meta-data"
-  [fuzz-user-data]="*/*/user-data */*/openstack/*/user_data azure/*/userData"
-  [fuzz-encoding]="nocloud/gzip/user-data azure/*/userData"
-  [fuzz-nocloud]=""
+  [fuzz-yaml]="providers/nocloud/fixtures/*/meta-data providers/nocloud/fixtures/*/user-data providers/nocloud/fixtures/*/network-config providers/hetzner/fixtures/*/metadata providers/incus/fixtures/*/meta-data"
+  [fuzz-json]="providers/*/fixtures/*/*.json providers/*/fixtures/*/openstack/*/*.json providers/nocloud/fixtures/json-kubevirt/meta-data"
+  [fuzz-user-data]="providers/*/fixtures/*/user-data providers/*/fixtures/*/openstack/*/user_data providers/azure/fixtures/*/userData"
+  [fuzz-encoding]="providers/nocloud/fixtures/gzip/user-data providers/azure/fixtures/*/userData"
   [fuzz-media-tree]=""
-  [fuzz-mountinfo]="mountinfo/*"
-  [fuzz-kubelet]="kubernetes/*/labels kubernetes/*/annotations kubernetes/*/*/labels kubernetes/*/*/annotations"
+  [fuzz-mountinfo]="tests/fixtures/mountinfo/*"
   [fuzz-config]=""
   [fuzz-detect]=""
   [fuzz-render]=""
   [fuzz-pipeline]=""
-  [fuzz-openstack]="*/*/openstack/*/meta_data.json"
-  [fuzz-ec2-keys]="ec2/*/public-keys"
-  [fuzz-gce-ssh-keys]="gce/*/*ssh-keys"
   [fuzz-http-date]=""
-  [fuzz-azure-instance]="azure/*/instance.json"
-  [fuzz-azure-goalstate]="azure/*/goalstate.xml"
-  [fuzz-digitalocean]="digitalocean/*/v1.json"
-  [fuzz-hetzner]="hetzner/*/metadata"
-  [fuzz-oracle]="oracle/*/instance.json"
-  [fuzz-incus]="incus/*/meta-data"
 )
-declare -A dicts=([fuzz-yaml]=yaml.dict [fuzz-user-data]=yaml.dict [fuzz-config]=yaml.dict
-  [fuzz-nocloud]=yaml.dict [fuzz-hetzner]=yaml.dict [fuzz-incus]=yaml.dict)
+declare -A dicts=([fuzz-yaml]=yaml.dict [fuzz-user-data]=yaml.dict [fuzz-config]=yaml.dict)
+declare -A seedroot=() checkedin=()
+for f in "$src"/providers/*/tests/fuzz-*.cc; do
+  t=$(basename "$f" .cc)
+  folder=$(cd "$(dirname "$f")/.." && pwd)
+  seeds[$t]=$(sed -n 's|^// fuzz-seeds: *||p' "$f" | head -1)
+  dict=$(sed -n 's|^// fuzz-dict: *||p' "$f" | head -1)
+  [[ -n $dict ]] && dicts[$t]=$dict
+  seedroot[$t]=$folder
+  checkedin[$t]=$folder/tests/seeds/$t
+done
 
 targets=("$@")
 if ((${#targets[@]} == 0)); then
@@ -64,11 +63,12 @@ for t in "${targets[@]}"; do
   seeddir=$work/seeds/$t
   rm -rf "$seeddir"
   mkdir -p "$corpus" "$seeddir"
-  (cd "$fixtures" && shopt -s nullglob && for g in ${seeds[$t]}; do
+  (cd "${seedroot[$t]:-$src}" && shopt -s nullglob && for g in ${seeds[$t]}; do
      for f in $g; do [[ -f $f ]] && cp "$f" "$seeddir/${f//\//_}"; done
    done)
   dirs=("$corpus" "$seeddir")
-  [[ -d $src/tests/fuzz/seeds/$t ]] && dirs+=("$src/tests/fuzz/seeds/$t")
+  checked=${checkedin[$t]:-$src/tests/fuzz/seeds/$t}
+  [[ -d $checked ]] && dirs+=("$checked")
   opts=(-max_total_time="$seconds" -runs="$fuzz_runs" -seed="$fuzz_seed" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -artifact_prefix="$work/artifacts/$t-" -print_final_stats=1)
   [[ -n ${dicts[$t]:-} ]] && opts+=(-dict="$src/tests/fuzz/${dicts[$t]}")

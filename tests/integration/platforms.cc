@@ -1,11 +1,12 @@
-// Every metadata-server platform end to end: the real `imprint` binary against a loopback
-// stand-in that enforces the platform's headers, and every fault case against every provider.
+// Every metadata-server platform end to end, driven by what each provider folder declares
+// (providers/<name>/tests/stand-in.cc): the real `imprint` binary against the loopback stand-in
+// that enforces the platform's headers, and every fault case against every provider.
 //
 // Bounds: the fault cases run with http.deadline_ms 2000 and http.request_timeout_ms 700, so
 // each must end within deadline + one request timeout (2.7 s); asserted loosely at 6 s.
 
 #include "agent/system/http.hh"
-#include "providers/metadata.hh"
+#include "providers/provider.hh"
 #include "tests/support/platform-server-helpers.hh"
 
 #include <gtest/gtest.h>
@@ -24,33 +25,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Expect
+// Every provider whose folder declares a stand-in server and the identity of its fixtures/basic.
+std::vector<std::string> serverPlatforms()
 {
-    std::string platform;
-    std::string instanceId;
-    std::string hostname;
-    std::optional<std::string> domain;
-    std::size_t keys;
-    std::string timezone;
-};
+    std::vector<std::string> out;
+    for (const ProviderTable * t : providerTables())
+        if (t->server && t->basic)
+            out.push_back(t->platform);
+    return out;
+}
 
-const Expect kPlatforms[] = {
-    {"ec2", "i-0abcdef1234567890", "ip-10-0-1-23", "eu-west-1.compute.internal", 2, "Europe/Dublin"},
-    {"gce", "4520851129873650412", "build-runner-with-a-deliberately-long-instance-name",
-     "europe-west1-b.c.my-project-123456.internal", 1, "Europe/Brussels"},  // root's; alice and carol get their own users
-    {"azure", "02aab8a4-74ef-476e-8182-f6d2ba4166a6", "web-01", std::nullopt, 1, "Europe/Amsterdam"},
-    {"openstack", "83679162-1378-4288-a2d4-70e13ec132aa", "test-vm", "novalocal", 1, "Europe/Berlin"},
-    {"digitalocean", "2756294", "sample-droplet", std::nullopt, 1, "America/New_York"},
-    {"hetzner", "42424242", "my-server", "example.org", 1, ""},
-    {"oracle", "ocid1.instance.oc1.eu-frankfurt-1.antheljexampleuniqueid", "oci-app-1", std::nullopt, 1, "Europe/Madrid"},
-    {"incus", "3f2a9c1e-5b7d-4e8f-a1b2-c3d4e5f60718", "nixos-lxc-1", std::nullopt, 1, "Europe/Paris"},
-};
+class PlatformFetch : public ::testing::TestWithParam<std::string> {};
 
-class PlatformFetch : public ::testing::TestWithParam<Expect> {};
-
-void checkInstance(const json & j, const Expect & e)
+void checkInstance(const json & j, const std::string & platform, const ExpectedIdentity & e)
 {
-    EXPECT_EQ(j["source"], e.platform);
+    EXPECT_EQ(j["source"], platform);
     EXPECT_EQ(j["instance_id"], e.instanceId);
     EXPECT_EQ(j["hostname"], e.hostname);
     if (e.domain) {
@@ -70,112 +59,39 @@ void checkInstance(const json & j, const Expect & e)
 
 TEST_P(PlatformFetch, BinaryFetchesTheInstance)
 {
-    const Expect & e = GetParam();
+    const std::string & platform = GetParam();
     std::string root = makeTempDir("platform-root");
-    auto ps = startPlatformServer(e.platform, e.platform + "/basic", root);
-    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", e.platform, "--endpoint", ps->endpoint, "--json", "fetch"});
+    auto ps = startPlatformServer(platform, platform + "/basic", root);
+    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", platform, "--endpoint", ps->endpoint, "--json", "fetch"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     json j = json::parse(r.out);
-    checkInstance(j, e);
+    checkInstance(j, platform, *providerTable(platform).basic);
     // The secret-bearing parts never reach the output.
     EXPECT_EQ(r.out.find("a-secret-auth-key"), std::string::npos);
     EXPECT_EQ(r.err.find("AQAEAFakeToken"), std::string::npos);
     fs::remove_all(root);
 }
 
-INSTANTIATE_TEST_SUITE_P(All, PlatformFetch, ::testing::ValuesIn(kPlatforms),
-                         [](const auto & info) { return info.param.platform; });
+INSTANTIATE_TEST_SUITE_P(All, PlatformFetch, ::testing::ValuesIn(serverPlatforms()),
+                         [](const auto & info) { return info.param; });
 
-TEST(PlatformFetch, ConfigDriveDirectory)
-{
-    std::string root = makeTempDir("cd-root");
-    std::string dir = std::string(IMPRINT_FIXTURES_DIR) + "/configdrive/basic";
-    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "configdrive:" + dir, "--json", "fetch"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    json j = json::parse(r.out);
-    EXPECT_EQ(j["instance_id"], "6f1c2b9e-7d3a-4b8e-9a0c-1e2f3a4b5c6d");  // the newest dated version
-    EXPECT_EQ(j["hostname"], "vmi-db");
-    EXPECT_EQ(j["domain"], "default");
-    EXPECT_EQ(j["timezone"], "Europe/Vienna");
-    EXPECT_EQ(j["ssh_authorized_keys"].size(), 1u);
-    fs::remove_all(root);
-}
 
-TEST(PlatformFetch, GceBlockProjectSshKeys)
-{
-    // Same fixture plus block-project-ssh-keys: carol's project key must go.
-    std::string tmp = makeTempDir("gce-block");
-    fs::copy(std::string(IMPRINT_FIXTURES_DIR) + "/gce/basic", tmp + "/fx");
-    std::ofstream(tmp + "/fx/block-project-ssh-keys") << "true";
-    auto ps = startPlatformServer("gce", tmp + "/fx");
-    auto r = runCapture({IMPRINT_BINARY, "--root", tmp, "--source", "gce", "--endpoint", ps->endpoint, "--json", "fetch"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    json j = json::parse(r.out);
-    ASSERT_EQ(j["ssh_authorized_keys"].size(), 1u) << j.dump();
-    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("ops@bastion"), std::string::npos);
-    ASSERT_EQ(j["users"].size(), 1u) << j.dump();
-    EXPECT_NE(j["users"]["alice"]["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
-    fs::remove_all(tmp);
-}
 
-TEST(PlatformFetch, GceKeysGoToTheirOwnUsers)
-{
-    std::string root = makeTempDir("gce-users");
-    auto ps = startPlatformServer("gce", "gce/basic", root);
-    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "gce", "--endpoint", ps->endpoint, "--json", "fetch"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    json j = json::parse(r.out);
-    // root:... goes to ssh_user (root by default); alice (instance) and carol (project) become
-    // accounts; bob's key expired; Deploy.Bot is no NixOS user name.
-    ASSERT_EQ(j["ssh_authorized_keys"].size(), 1u) << j.dump();
-    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("ops@bastion"), std::string::npos);
-    ASSERT_EQ(j["users"].size(), 2u) << j.dump();
-    EXPECT_NE(j["users"]["alice"]["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
-    EXPECT_NE(j["users"]["carol"]["ssh_authorized_keys"][0].get<std::string>().find("carol@ci"), std::string::npos);
-    EXPECT_FALSE(j["users"].contains("bob"));
-    // The skipped entry is named by its metadata key and user, never by its key material.
-    EXPECT_NE(r.err.find("/computeMetadata/v1/instance/attributes/ssh-keys"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("'Deploy.Bot'"), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find("AAAAC3NzaC1lZDI1NTE5AAAAIG7hJ6kL"), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find("deploy-bot@ci"), std::string::npos) << r.err;
 
-    // The overlay declares the accounts, as cloud-config users[] does.
-    auto rendered = runCapture({IMPRINT_BINARY, "--root", root, "--source", "gce", "--endpoint", ps->endpoint, "render"});
-    ASSERT_EQ(rendered.exitCode, 0) << rendered.err;
-    EXPECT_NE(rendered.out.find("users.users.alice.isNormalUser = lib.mkDefault true;"), std::string::npos) << rendered.out;
-    EXPECT_NE(rendered.out.find("users.users.carol.openssh.authorizedKeys.keys"), std::string::npos) << rendered.out;
-    EXPECT_NE(rendered.out.find("users.users.root.openssh.authorizedKeys.keys"), std::string::npos) << rendered.out;
-    EXPECT_EQ(rendered.out.find("Deploy"), std::string::npos) << rendered.out;
-    fs::remove_all(root);
-}
-
-TEST(PlatformFetch, GceKeysOfTheConfiguredSshUserStayWithIt)
-{
-    std::string root = makeTempDir("gce-sshuser");
-    fs::create_directories(root + "/etc/imprint");
-    std::ofstream(root + "/etc/imprint/imprint.yaml") << "ssh_user: alice\n";
-    auto ps = startPlatformServer("gce", "gce/basic", root);
-    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "gce", "--endpoint", ps->endpoint, "--json", "fetch"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    json j = json::parse(r.out);
-    // alice's and root's keys both go to ssh_user alice; carol still gets her own account.
-    ASSERT_EQ(j["ssh_authorized_keys"].size(), 2u) << j.dump();
-    EXPECT_NE(j["ssh_authorized_keys"][0].get<std::string>().find("alice@laptop"), std::string::npos);
-    EXPECT_NE(j["ssh_authorized_keys"][1].get<std::string>().find("ops@bastion"), std::string::npos);
-    ASSERT_EQ(j["users"].size(), 1u) << j.dump();
-    EXPECT_TRUE(j["users"].contains("carol"));
-    fs::remove_all(root);
-}
 
 TEST(PlatformServers, RefuseRequestsWithoutThePlatformHeader)
 {
     HttpConfig c;
     c.deadline = milliseconds{2000};
     auto http = makeHttpClient(c);
-    for (const char * p : {"ec2", "gce", "azure", "oracle"}) {
-        auto ps = startPlatformServer(p, std::string(p) + "/basic");
+    for (const ProviderTable * t : providerTables()) {
+        if (!t->server || !t->server->requiresHeader || t->server->unixSocket)
+            continue;
+        const std::string & p = t->platform;
+        auto ps = startPlatformServer(p, p + "/basic");
         try {
-            http->get(ps->endpoint + ps->primaryPath + (std::string(p) == "azure" ? "?api-version=2021-08-01" : ""));
+            const std::string & query = t->server->probeQuery;
+            http->get(ps->endpoint + ps->primaryPath + (query.empty() ? "" : "?" + query));
             ADD_FAILURE() << p << " answered without its header";
         } catch (const HttpError & e) {
             EXPECT_NE(e.kind(), HttpFailure::Transient) << p << ": " << e.what();
@@ -196,9 +112,9 @@ struct FaultCase
 std::vector<FaultCase> allFaultCases()
 {
     std::vector<FaultCase> out;
-    for (const auto & e : kPlatforms)
+    for (const auto & platform : serverPlatforms())
         for (const char * f : {"500-then-ok", "404", "429-retry-after", "never-answers", "drip", "over-cap", "reset"})
-            out.push_back({e.platform, f});
+            out.push_back({platform, f});
     out.push_back({"ec2", "token-put-refused"});
     out.push_back({"ec2", "token-put-refused-imdsv1-allowed"});
     return out;
@@ -238,7 +154,7 @@ TEST_P(ProviderFault, EndsInBoundedTimeWithAClearResult)
             return TestReply::fault_(Fault::ResetMidBody, std::string(2000, 'x'));
         return std::nullopt;
     };
-    *ps->allowImdsV1 = fault == "token-put-refused-imdsv1-allowed";
+    *ps->state.acceptWithoutToken = fault == "token-put-refused-imdsv1-allowed";
 
     Config config;
     config.http.connectTimeout = milliseconds{500};
@@ -309,48 +225,7 @@ INSTANTIATE_TEST_SUITE_P(All, ProviderFault, ::testing::ValuesIn(allFaultCases()
     return n;
 });
 
-TEST(Azure, ReportsReadyToTheWireserver)
-{
-    auto ps = startPlatformServer("azure", "azure/basic");
-    auto http = makeHttpClient(HttpConfig{});
-    reportAzureReady(*http, ps->endpoint);
-    auto reqs = ps->server->requests();
-    ASSERT_EQ(reqs.size(), 2u);
-    EXPECT_EQ(reqs[0].method, "GET");
-    EXPECT_EQ(reqs[0].query, "comp=goalstate");
-    EXPECT_EQ(reqs[1].method, "POST");
-    EXPECT_EQ(reqs[1].query, "comp=health");
-    EXPECT_EQ(reqs[1].header("x-ms-version"), "2012-11-30");
-    const std::string & body = reqs[1].body;
-    EXPECT_NE(body.find("<State>Ready</State>"), std::string::npos);
-    EXPECT_NE(body.find("<GoalStateIncarnation>1</GoalStateIncarnation>"), std::string::npos);
-    EXPECT_NE(body.find("<ContainerId>8a1f3e52-63e5-4f0c-9a34-1a2b3c4d5e6f</ContainerId>"), std::string::npos);
-    EXPECT_NE(body.find("<InstanceId>02aab8a4-74ef-476e-8182-f6d2ba4166a6.web-01</InstanceId>"), std::string::npos);
-}
 
-TEST(Azure, ARunReportsReadyThroughTheProviderHookAfterCommitting)
-{
-    // Under --root the wireserver is contacted only when `endpoints: {azure-wireserver: URL}`
-    // names one; with it, a run reports Ready once the overlay is committed.
-    for (bool configured : {false, true}) {
-        std::string root = makeTempDir("azure-run");
-        auto ps = startPlatformServer("azure", "azure/basic", root);
-        fs::create_directories(root + "/etc/imprint");
-        std::ofstream(root + "/etc/imprint/imprint.yaml")
-            << (configured ? "endpoints:\n  azure-wireserver: " + ps->endpoint + "\n" : std::string("ssh_user: root\n"));
-        auto r = runCapture({IMPRINT_BINARY, "--root", root, "--source", "azure", "--endpoint", ps->endpoint, "run", "--no-rebuild"});
-        ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
-        EXPECT_TRUE(fs::exists(root + "/var/lib/imprint/host.nix"));
-        std::size_t health = 0;
-        for (const auto & req : ps->server->requests())
-            health += req.path == "/machine/" && req.query == "comp=health";
-        EXPECT_EQ(health, configured ? 1u : 0u) << r.err;
-        if (configured) {
-            EXPECT_NE(r.err.find("reported Ready to the Azure wireserver"), std::string::npos) << r.err;
-        }
-        fs::remove_all(root);
-    }
-}
 
 TEST(ProviderHook, OnlyAzureActsAfterCommitAndNotUnderATestRoot)
 {
@@ -388,30 +263,3 @@ TEST(PlatformRun, FailedFetchLeavesTheCommittedOverlayAlone)
     fs::remove_all(root);
 }
 
-TEST(NoCloudSeedFrom, OverHttpFromTheKernelCommandLine)
-{
-    std::string root = makeTempDir("seedfrom");
-    TestHttpServer server([](const TestRequest & r) {
-        auto f = fixtureFile("nocloud-seedfrom/basic" + r.path.substr(r.path.rfind('/')));
-        return r.path.starts_with("/seed/") && f ? TestReply::text(*f) : TestReply::code(404);
-    });
-    fs::create_directories(root + "/proc");
-    std::ofstream(root + "/proc/cmdline") << "root=/dev/vda1 ds=nocloud;s=" << server.url() << "/seed/ quiet\n";
-    auto r = runCapture({IMPRINT_BINARY, "--root", root, "--json", "fetch"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    json j = json::parse(r.out);
-    EXPECT_EQ(j["source"], "nocloud");
-    EXPECT_EQ(j["instance_id"], "iid-seedfrom-01");
-    EXPECT_EQ(j["hostname"], "seeded");
-    EXPECT_EQ(j["domain"], "lab.example");
-    EXPECT_EQ(j["timezone"], "Europe/Oslo");
-    EXPECT_EQ(j["ssh_authorized_keys"].size(), 1u);
-    EXPECT_EQ(server.count("/seed/meta-data"), 1u);
-
-    // A host name instead of an IP literal is refused before anything is resolved.
-    std::ofstream(root + "/proc/cmdline") << "ds=nocloud;s=http://seed.example.org/seed/\n";
-    r = runCapture({IMPRINT_BINARY, "--root", root, "--json", "fetch"});
-    EXPECT_EQ(r.exitCode, 1);
-    EXPECT_NE(r.err.find("IP address"), std::string::npos) << r.err;
-    fs::remove_all(root);
-}

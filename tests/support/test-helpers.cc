@@ -61,6 +61,14 @@ std::string readFile(const fs::path & path)
 
 fs::path fixture(const std::string & rel)
 {
+    if (rel.starts_with("/"))
+        return rel;
+    // "<provider>/<case>/..." lives in the provider's folder; the rest (golden overlays,
+    // mountinfo) in tests/fixtures.
+    auto slash = rel.find('/');
+    fs::path providerFixtures = fs::path(IMPRINT_SOURCE_DIR) / "providers" / rel.substr(0, slash) / "fixtures";
+    if (slash != std::string::npos && fs::is_directory(providerFixtures))
+        return providerFixtures / rel.substr(slash + 1);
     return fs::path(IMPRINT_FIXTURES_DIR) / rel;
 }
 

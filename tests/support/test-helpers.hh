@@ -30,6 +30,8 @@ private:
 // Writes `data` to `path`, creating parent directories.
 void writeFile(const std::filesystem::path & path, const std::string & data);
 std::string readFile(const std::filesystem::path & path);
+// "ec2/basic" -> providers/ec2/fixtures/basic; "golden/full.nix" -> tests/fixtures/golden/full.nix;
+// an absolute path as it is.
 std::filesystem::path fixture(const std::string & rel);
 // Copies a fixture directory (recursively) to `to`.
 void copyTree(const std::filesystem::path & from, const std::filesystem::path & to);

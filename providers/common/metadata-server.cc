@@ -1,0 +1,79 @@
+#include "providers/common/metadata-server.hh"
+
+#include "agent/fetch/documents.hh"
+#include "agent/system/error.hh"
+
+namespace imprint {
+
+std::optional<std::string> dmiValue(const Host & host, const std::string & field)
+{
+    return host.readValue("/sys/class/dmi/id/" + field);
+}
+
+std::optional<std::string> dmiEquals(const Host & host, const std::string & field,
+                                     const std::vector<std::string> & values)
+{
+    auto v = dmiValue(host, field);
+    if (!v)
+        return std::nullopt;
+    for (const auto & want : values)
+        if (*v == want)
+            return "DMI " + field + " '" + *v + "'";
+    return std::nullopt;
+}
+
+std::string baseUrl(const FetchContext & ctx, const std::string & platformDefault)
+{
+    return ctx.endpoint ? *ctx.endpoint : platformDefault;
+}
+
+HttpClient & httpOf(const FetchContext & ctx, const std::string & source)
+{
+    if (!ctx.http)
+        throw Error("the " + source + " source reads a metadata server, but the network may not be used here");
+    return *ctx.http;
+}
+
+std::vector<std::string> nonEmptyLines(std::string_view text)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        auto end = text.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = text.size();
+        std::string line = trim(text.substr(pos, end - pos));
+        if (!line.empty())
+            out.push_back(std::move(line));
+        pos = end + 1;
+    }
+    return out;
+}
+
+void appendKeyLines(std::vector<std::string> & keys, std::string_view text)
+{
+    for (auto & line : nonEmptyLines(text))
+        if (line.front() != '#')
+            keys.push_back(std::move(line));
+}
+
+SourceData parseCloudInitMetaData(std::string_view text, const std::string & origin, const std::string & hostnameKey,
+                                  nlohmann::json & j)
+{
+    j = parseYaml(text, origin);
+    if (!j.is_object())
+        throw Error(origin + ": expected cloud-init meta-data (a YAML mapping)");
+    SourceData d;
+    d.origin = origin;
+    auto id = j.contains("instance-id") ? scalarText(j["instance-id"]) : std::nullopt;
+    if (!id || id->empty())
+        throw Error(origin + ": no 'instance-id'");
+    d.instanceId = *id;
+    if (auto h = j.contains(hostnameKey) ? scalarText(j[hostnameKey]) : std::nullopt; h && !h->empty()) {
+        d.localHostname = *h;
+        d.localHostnameOrigin = "key '" + hostnameKey + "' in " + origin;
+    }
+    return d;
+}
+
+} // namespace imprint

@@ -1,0 +1,47 @@
+#pragma once
+// What the metadata-server sources share: detection helpers over DMI, the base URL rule
+// (--endpoint, then config `endpoints:`, then the platform's IP literal), key lines, and the
+// head of cloud-init style meta-data. Each platform's own parsers are in its folder's header
+// (providers/<name>/<name>.hh); they take text, never sockets, so tests feed them fixtures in
+// the platform's real format.
+
+#include "agent/system/http.hh"
+#include "providers/provider.hh"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imprint {
+
+// ---- shared helpers (providers/common/metadata-server.cc) ----
+
+// The DMI value /sys/class/dmi/id/<field>, trimmed; nullopt when missing or unreadable.
+std::optional<std::string> dmiValue(const Host & host, const std::string & field);
+// "DMI sys_vendor 'Hetzner'" when the field equals one of `values` (exactly), else nullopt.
+std::optional<std::string> dmiEquals(const Host & host, const std::string & field,
+                                     const std::vector<std::string> & values);
+
+// The base URL of a metadata server: ctx.endpoint (--endpoint or config endpoints[source]) or
+// `platformDefault`.
+std::string baseUrl(const FetchContext & ctx, const std::string & platformDefault);
+// The HTTP client, or an error saying that this source needs the network.
+HttpClient & httpOf(const FetchContext & ctx, const std::string & source);
+
+// Lines of `text` without their line ending, white space trimmed, empty lines dropped.
+std::vector<std::string> nonEmptyLines(std::string_view text);
+// Appends each non-empty line of `text` to `keys`.
+void appendKeyLines(std::vector<std::string> & keys, std::string_view text);
+
+// ---- cloud-init style meta-data (Hetzner, Incus) ----
+// The head of cloud-init style meta-data (Hetzner, Incus): a YAML mapping with `instance-id`
+// (required) and a host name under `hostnameKey`. Returns the parsed document too, for the
+// platform's own keys.
+SourceData parseCloudInitMetaData(std::string_view yaml, const std::string & origin, const std::string & hostnameKey,
+                                  nlohmann::json & document);
+
+} // namespace imprint
