@@ -86,41 +86,67 @@ bool safeXmlText(const std::string & s)
     return !s.empty() && s.size() < 256;
 }
 
+// The fields of IMDS's instance document imprint reads.
+struct AzurePublicKey
+{
+    Text keyData;
+};
+struct AzureCompute
+{
+    Text vmId, name, computerName, location, zone, vmSize, resourceGroupName;
+    ObjectList<AzurePublicKey> publicKeys;
+};
+struct AzureInstance
+{
+    std::optional<AzureCompute> compute;
+};
+
+void from_json(const nlohmann::json & j, AzurePublicKey & k)
+{
+    readKey(j, "keyData", k.keyData);
+}
+
+void from_json(const nlohmann::json & j, AzureCompute & c)
+{
+    readKey(j, "vmId", c.vmId);
+    readKey(j, "name", c.name);
+    if (auto os = j.find("osProfile"); os != j.end())
+        readKey(*os, "computerName", c.computerName);
+    readKey(j, "location", c.location);
+    readKey(j, "zone", c.zone);
+    readKey(j, "vmSize", c.vmSize);
+    readKey(j, "resourceGroupName", c.resourceGroupName);
+    readKey(j, "publicKeys", c.publicKeys);
+}
+
+void from_json(const nlohmann::json & j, AzureInstance & i)
+{
+    if (auto c = j.find("compute"); c != j.end() && c->is_object())
+        from_json(*c, i.compute.emplace());
+}
+
 } // namespace
 
 SourceData parseAzureInstance(std::string_view text, const std::string & origin)
 {
-    auto j = parseJson(text, origin);
-    if (!j.is_object() || !j.contains("compute") || !j["compute"].is_object())
+    auto instance = readJsonDocument<AzureInstance>(text, origin);
+    if (!instance.compute)
         throw Error(origin + ": no 'compute' object");
-    const auto & c = j["compute"];
+    const AzureCompute & c = *instance.compute;
     SourceData d;
     d.origin = origin;
-    auto vmId = c.contains("vmId") ? scalarText(c["vmId"]) : std::nullopt;
-    if (!vmId || vmId->empty())
-        throw Error(origin + ": no compute.vmId (the instance id)");
-    d.instanceId = *vmId;
-    std::optional<std::string> host;
-    if (c.contains("osProfile") && c["osProfile"].is_object() && c["osProfile"].contains("computerName"))
-        host = scalarText(c["osProfile"]["computerName"]);
-    if (host && !host->empty()) {
-        d.localHostname = *host;
-        d.localHostnameOrigin = "compute.osProfile.computerName in " + origin;
-    } else if (auto n = c.contains("name") ? scalarText(c["name"]) : std::nullopt; n && !n->empty()) {
-        d.localHostname = *n;
-        d.localHostnameOrigin = "compute.name in " + origin;
-    }
-    if (c.contains("publicKeys") && c["publicKeys"].is_array())
-        for (const auto & k : c["publicKeys"])
-            if (k.is_object() && k.contains("keyData"))
-                if (auto data = scalarText(k["keyData"]))
-                    appendKeyLines(d.publicKeys, *data);
+    d.instanceId = required(c.vmId, origin, "compute.vmId (the instance id)");
+    if (!takeHostname(d, c.computerName, "compute.osProfile.computerName in " + origin))
+        takeHostname(d, c.name, "compute.name in " + origin);
+    for (const auto & k : c.publicKeys.items)
+        if (k.keyData.value)
+            appendKeyLines(d.publicKeys, *k.keyData);
     d.publicKeysOrigin = "compute.publicKeys in " + origin;
-    for (auto [fact, key] : {std::pair{"location", "location"}, std::pair{"zone", "zone"},
-                             std::pair{"vm_size", "vmSize"}, std::pair{"name", "name"},
-                             std::pair{"resource_group", "resourceGroupName"}})
-        if (auto v = c.contains(key) ? scalarText(c[key]) : std::nullopt; v && !v->empty())
-            d.facts["platform"][fact] = *v;
+    takePlatformFact(d, "location", c.location);
+    takePlatformFact(d, "zone", c.zone);
+    takePlatformFact(d, "vm_size", c.vmSize);
+    takePlatformFact(d, "name", c.name);
+    takePlatformFact(d, "resource_group", c.resourceGroupName);
     return d;
 }
 

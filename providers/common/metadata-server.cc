@@ -57,22 +57,41 @@ void appendKeyLines(std::vector<std::string> & keys, std::string_view text)
             keys.push_back(std::move(line));
 }
 
+std::string required(const Text & field, const std::string & origin, const std::string & what)
+{
+    if (!field.present())
+        throw Error(origin + ": no " + what);
+    return *field;
+}
+
+bool takeHostname(SourceData & d, const Text & field, const std::string & where)
+{
+    if (!field.present())
+        return false;
+    d.localHostname = *field;
+    d.localHostnameOrigin = where;
+    return true;
+}
+
+void takePlatformFact(SourceData & d, const std::string & fact, const Text & field)
+{
+    if (field.present())
+        d.facts["platform"][fact] = *field;
+}
+
 SourceData parseCloudInitMetaData(std::string_view text, const std::string & origin, const std::string & hostnameKey,
                                   nlohmann::json & j)
 {
     j = parseYaml(text, origin);
     if (!j.is_object())
         throw Error(origin + ": expected cloud-init meta-data (a YAML mapping)");
+    Text id, host;
+    readKey(j, "instance-id", id);
+    readKey(j, hostnameKey.c_str(), host);
     SourceData d;
     d.origin = origin;
-    auto id = j.contains("instance-id") ? scalarText(j["instance-id"]) : std::nullopt;
-    if (!id || id->empty())
-        throw Error(origin + ": no 'instance-id'");
-    d.instanceId = *id;
-    if (auto h = j.contains(hostnameKey) ? scalarText(j[hostnameKey]) : std::nullopt; h && !h->empty()) {
-        d.localHostname = *h;
-        d.localHostnameOrigin = "key '" + hostnameKey + "' in " + origin;
-    }
+    d.instanceId = required(id, origin, "'instance-id'");
+    takeHostname(d, host, "key '" + hostnameKey + "' in " + origin);
     return d;
 }
 

@@ -5,6 +5,7 @@
 // (providers/<name>/<name>.hh); they take text, never sockets, so tests feed them fixtures in
 // the platform's real format.
 
+#include "agent/fetch/typed-document.hh"
 #include "agent/system/http.hh"
 #include "providers/provider.hh"
 
@@ -36,6 +37,15 @@ HttpClient & httpOf(const FetchContext & ctx, const std::string & source);
 std::vector<std::string> nonEmptyLines(std::string_view text);
 // Appends each non-empty line of `text` to `keys`.
 void appendKeyLines(std::vector<std::string> & keys, std::string_view text);
+
+// ---- filling SourceData from typed documents ----
+// The text of a required field, or Error("<origin>: no <what>").
+std::string required(const Text & field, const std::string & origin, const std::string & what);
+// Sets d.localHostname when `field` is present, naming where it came from ("key 'hostname' in
+// URL"); returns whether it did.
+bool takeHostname(SourceData & d, const Text & field, const std::string & where);
+// Sets d.facts["platform"][fact] when `field` is present.
+void takePlatformFact(SourceData & d, const std::string & fact, const Text & field);
 
 // ---- cloud-init style meta-data (Hetzner, Incus) ----
 // The head of cloud-init style meta-data (Hetzner, Incus): a YAML mapping with `instance-id`

@@ -36,32 +36,42 @@ public:
 
 } // namespace
 
+namespace {
+
+// The fields of metadata/v1.json imprint reads.
+struct DropletDocument
+{
+    Text dropletId, hostname, userData, region;
+    TextList publicKeys;
+};
+
+void from_json(const nlohmann::json & j, DropletDocument & d)
+{
+    readKey(j, "droplet_id", d.dropletId);
+    readKey(j, "hostname", d.hostname);
+    readKey(j, "public_keys", d.publicKeys);
+    readKey(j, "user_data", d.userData);
+    readKey(j, "region", d.region);
+}
+
+} // namespace
+
 SourceData parseDigitalOceanMetadata(std::string_view text, const std::string & origin)
 {
-    auto j = parseJson(text, origin);
-    if (!j.is_object())
-        throw Error(origin + ": expected a JSON object");
+    auto doc = readJsonDocument<DropletDocument>(text, origin);
     SourceData d;
     d.origin = origin;
-    auto id = j.contains("droplet_id") ? scalarText(j["droplet_id"]) : std::nullopt;
-    if (!id || id->empty())
-        throw Error(origin + ": no 'droplet_id'");
-    d.instanceId = *id;
-    if (auto h = j.contains("hostname") ? scalarText(j["hostname"]) : std::nullopt; h && !h->empty()) {
-        d.localHostname = *h;
-        d.localHostnameOrigin = "key 'hostname' in " + origin;
-    }
-    if (j.contains("public_keys") && j["public_keys"].is_array())
-        for (const auto & k : j["public_keys"])
-            if (auto s = scalarText(k))
-                appendKeyLines(d.publicKeys, *s);
+    d.instanceId = required(doc.dropletId, origin, "'droplet_id'");
+    takeHostname(d, doc.hostname, "key 'hostname' in " + origin);
+    for (const auto & k : doc.publicKeys.items)
+        appendKeyLines(d.publicKeys, k);
     d.publicKeysOrigin = "public_keys in " + origin;
-    if (auto ud = j.contains("user_data") ? scalarText(j["user_data"]) : std::nullopt; ud && !ud->empty()) {
-        d.userData = *ud;
+    if (doc.userData.present()) {
+        d.userData = *doc.userData;
         d.userDataOrigin = "user_data in " + origin;
     }
-    if (auto r = j.contains("region") ? scalarText(j["region"]) : std::nullopt)
-        d.facts["platform"]["region"] = *r;
+    if (doc.region.value)
+        d.facts["platform"]["region"] = *doc.region;
     return d;
 }
 

@@ -47,20 +47,16 @@ SourceData parseHetznerMetadata(std::string_view text, const std::string & origi
 {
     nlohmann::json j;
     SourceData d = parseCloudInitMetaData(text, origin, "hostname", j);
-    if (j.contains("public-keys")) {
-        const auto & keys = j["public-keys"];
-        if (keys.is_array()) {
-            for (const auto & k : keys)
-                if (auto s = scalarText(k))
-                    appendKeyLines(d.publicKeys, *s);
-        } else if (auto s = scalarText(keys)) {
-            appendKeyLines(d.publicKeys, *s);
-        }
-    }
+    TextList keys;
+    Text region, zone;
+    readKey(j, "public-keys", keys);
+    readKey(j, "region", region);
+    readKey(j, "availability-zone", zone);
+    for (const auto & k : keys.items)
+        appendKeyLines(d.publicKeys, k);
     d.publicKeysOrigin = "public-keys in " + origin;
-    for (auto [fact, key] : {std::pair{"region", "region"}, std::pair{"availability_zone", "availability-zone"}})
-        if (auto v = j.contains(key) ? scalarText(j[key]) : std::nullopt; v && !v->empty())
-            d.facts["platform"][fact] = *v;
+    takePlatformFact(d, "region", region);
+    takePlatformFact(d, "availability_zone", zone);
     return d;
 }
 

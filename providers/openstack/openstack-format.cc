@@ -13,44 +13,64 @@
 
 namespace imprint {
 
+namespace {
+
+// The fields of meta_data.json imprint reads.
+struct OpenStackKey
+{
+    Text type, data;
+};
+struct OpenStackMetaData
+{
+    Text uuid, hostname, name, availabilityZone, projectId, launchIndex;
+    TextMap publicKeys, meta;
+    ObjectList<OpenStackKey> keys;
+};
+
+void from_json(const nlohmann::json & j, OpenStackKey & k)
+{
+    readKey(j, "type", k.type);
+    readKey(j, "data", k.data);
+}
+
+void from_json(const nlohmann::json & j, OpenStackMetaData & m)
+{
+    readKey(j, "uuid", m.uuid);
+    readKey(j, "hostname", m.hostname);
+    readKey(j, "name", m.name);
+    readKey(j, "availability_zone", m.availabilityZone);
+    readKey(j, "project_id", m.projectId);
+    readKey(j, "launch_index", m.launchIndex);
+    readKey(j, "public_keys", m.publicKeys);
+    readKey(j, "keys", m.keys);
+    readKey(j, "meta", m.meta);
+}
+
+} // namespace
+
 SourceData parseOpenStackMetaData(std::string_view text, const std::string & origin)
 {
-    auto j = parseJson(text, origin);
-    if (!j.is_object())
-        throw Error(origin + ": expected a JSON object");
+    auto m = readJsonDocument<OpenStackMetaData>(text, origin);
     SourceData d;
     d.origin = origin;
-    auto uuid = j.contains("uuid") ? scalarText(j["uuid"]) : std::nullopt;
-    if (!uuid || uuid->empty())
-        throw Error(origin + ": no 'uuid' (the instance id)");
-    d.instanceId = *uuid;
-    for (const char * key : {"hostname", "name"}) {
-        if (auto v = j.contains(key) ? scalarText(j[key]) : std::nullopt; v && !v->empty()) {
-            d.localHostname = *v;
-            d.localHostnameOrigin = std::string("key '") + key + "' in " + origin;
-            break;
-        }
-    }
+    d.instanceId = required(m.uuid, origin, "'uuid' (the instance id)");
+    if (!takeHostname(d, m.hostname, "key 'hostname' in " + origin))
+        takeHostname(d, m.name, "key 'name' in " + origin);
     // public_keys is the classic map; keys[] the newer list. Both usually carry the same keys.
-    if (j.contains("public_keys") && j["public_keys"].is_object())
-        for (const auto & [name, key] : j["public_keys"].items())
-            if (auto k = scalarText(key))
-                appendKeyLines(d.publicKeys, *k);
-    if (j.contains("keys") && j["keys"].is_array())
-        for (const auto & k : j["keys"])
-            if (k.is_object() && k.value("type", "ssh") == "ssh" && k.contains("data"))
-                if (auto data = scalarText(k["data"]))
-                    for (auto & line : nonEmptyLines(*data))
-                        if (std::find(d.publicKeys.begin(), d.publicKeys.end(), line) == d.publicKeys.end())
-                            d.publicKeys.push_back(line);
+    for (const auto & [name, key] : m.publicKeys.items)
+        appendKeyLines(d.publicKeys, key);
+    for (const auto & k : m.keys.items)
+        if ((!k.type.value || *k.type == "ssh") && k.data.value)
+            for (auto & line : nonEmptyLines(*k.data))
+                if (std::find(d.publicKeys.begin(), d.publicKeys.end(), line) == d.publicKeys.end())
+                    d.publicKeys.push_back(line);
     d.publicKeysOrigin = "public_keys in " + origin;
-    for (const char * key : {"availability_zone", "project_id", "name", "launch_index"})
-        if (auto v = j.contains(key) ? scalarText(j[key]) : std::nullopt)
-            d.facts["platform"][key] = *v;
-    if (j.contains("meta") && j["meta"].is_object())
-        for (const auto & [k, v] : j["meta"].items())
-            if (auto s = scalarText(v))
-                d.facts["meta"][k] = *s;
+    for (auto [fact, field] : {std::pair{"availability_zone", &m.availabilityZone}, std::pair{"project_id", &m.projectId},
+                               std::pair{"name", &m.name}, std::pair{"launch_index", &m.launchIndex}})
+        if (field->value)
+            d.facts["platform"][fact] = **field;
+    for (const auto & [k, v] : m.meta.items)
+        d.facts["meta"][k] = v;
     return d;
 }
 

@@ -35,50 +35,59 @@ public:
     }
 };
 
-std::optional<std::string> text(const nlohmann::json & obj, const char * key)
+// The fields of opc/v2/instance/ imprint reads.
+struct OracleMetadata
 {
-    if (!obj.is_object() || !obj.contains(key))
-        return std::nullopt;
-    auto v = scalarText(obj[key]);
-    if (!v || v->empty())
-        return std::nullopt;
-    return v;
+    Text sshAuthorizedKeys, userData;
+};
+struct OracleInstance
+{
+    Text id, hostname, displayName, region, availabilityDomain, faultDomain, shape;
+    std::optional<OracleMetadata> metadata;
+};
+
+void from_json(const nlohmann::json & j, OracleMetadata & m)
+{
+    readKey(j, "ssh_authorized_keys", m.sshAuthorizedKeys);
+    readKey(j, "user_data", m.userData);
+}
+
+void from_json(const nlohmann::json & j, OracleInstance & i)
+{
+    readKey(j, "id", i.id);
+    readKey(j, "hostname", i.hostname);
+    readKey(j, "displayName", i.displayName);
+    readKey(j, "canonicalRegionName", i.region);
+    readKey(j, "availabilityDomain", i.availabilityDomain);
+    readKey(j, "faultDomain", i.faultDomain);
+    readKey(j, "shape", i.shape);
+    if (auto it = j.find("metadata"); it != j.end() && it->is_object())
+        from_json(*it, i.metadata.emplace());
 }
 
 } // namespace
 
 SourceData parseOracleInstance(std::string_view doc, const std::string & origin)
 {
-    auto j = parseJson(doc, origin);
-    if (!j.is_object())
-        throw Error(origin + ": expected a JSON object");
+    auto instance = readJsonDocument<OracleInstance>(doc, origin);
     SourceData d;
     d.origin = origin;
-    auto id = text(j, "id");
-    if (!id)
-        throw Error(origin + ": no 'id' (the instance OCID)");
-    d.instanceId = *id;
-    if (auto h = text(j, "hostname")) {
-        d.localHostname = *h;
-        d.localHostnameOrigin = "key 'hostname' in " + origin;
-    } else if (auto n = text(j, "displayName")) {
-        d.localHostname = *n;
-        d.localHostnameOrigin = "key 'displayName' in " + origin;
-    }
-    if (j.contains("metadata") && j["metadata"].is_object()) {
-        const auto & m = j["metadata"];
-        if (auto keys = text(m, "ssh_authorized_keys"))
-            appendKeyLines(d.publicKeys, *keys);
+    d.instanceId = required(instance.id, origin, "'id' (the instance OCID)");
+    if (!takeHostname(d, instance.hostname, "key 'hostname' in " + origin))
+        takeHostname(d, instance.displayName, "key 'displayName' in " + origin);
+    if (const auto & m = instance.metadata) {
+        if (m->sshAuthorizedKeys.present())
+            appendKeyLines(d.publicKeys, *m->sshAuthorizedKeys);
         d.publicKeysOrigin = "metadata.ssh_authorized_keys in " + origin;
-        if (auto ud = text(m, "user_data")) {
-            d.userData = base64Decode(*ud, "metadata.user_data in " + origin);
+        if (m->userData.present()) {
+            d.userData = base64Decode(*m->userData, "metadata.user_data in " + origin);
             d.userDataOrigin = "metadata.user_data in " + origin;
         }
     }
-    for (auto [fact, key] : {std::pair{"region", "canonicalRegionName"}, std::pair{"availability_domain", "availabilityDomain"},
-                             std::pair{"fault_domain", "faultDomain"}, std::pair{"shape", "shape"}})
-        if (auto v = text(j, key))
-            d.facts["platform"][fact] = *v;
+    takePlatformFact(d, "region", instance.region);
+    takePlatformFact(d, "availability_domain", instance.availabilityDomain);
+    takePlatformFact(d, "fault_domain", instance.faultDomain);
+    takePlatformFact(d, "shape", instance.shape);
     return d;
 }
 
