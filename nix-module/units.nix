@@ -83,6 +83,16 @@ let
     };
     serviceConfig = {
       PassEnvironment = passEnvironment;
+      # systemd credentials (the credentials source; units/imprint.service says more): each a
+      # system credential or one from /run/credstore, passed on if present.
+      LoadCredential = [
+        "imprint.source"
+        "imprint.meta-data"
+        "imprint.user-data"
+        "system.hostname"
+        "firstboot.hostname"
+        "ssh.authorized_keys.root"
+      ];
       # Hardening, as in units/: the rebuild runs in its own transient unit, untouched by this.
       NoNewPrivileges = true;
       RestrictAddressFamilies = "AF_UNIX AF_INET AF_INET6 AF_NETLINK";

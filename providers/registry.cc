@@ -20,7 +20,9 @@ namespace imprint {
     X(OpenStack)    /* skipped when a config drive exists */                                        \
     X(DigitalOcean)                                                                                 \
     X(Hetzner)                                                                                      \
-    X(Oracle)
+    X(Oracle)                                                                                       \
+    /* Last: systemd credentials (a name, keys, a whole seed) when no platform source is there. */  \
+    X(Credentials)
 
 #define IMPRINT_DECLARE_FACTORY(Name) std::unique_ptr<Provider> make##Name##Provider();
 IMPRINT_PROVIDERS(IMPRINT_DECLARE_FACTORY)

@@ -1,4 +1,5 @@
 #include "agent/detect/detect.hh"
+#include "agent/system/credentials.hh"
 #include "agent/system/error.hh"
 
 namespace imprint {
@@ -74,6 +75,13 @@ std::optional<Detection> detectSource(const Host & host, const Config & config)
     if (auto forced = kernelParameter(host, "imprint.source")) {
         SourceSpec spec = withContext("in imprint.source= on the kernel command line", [&] { return parseSourceSpec(*forced); });
         return Detection{spec.provider, "kernel command line imprint.source=" + *forced};
+    }
+    // The same choice as a systemd credential (SMBIOS, fw_cfg, a container manager), for a
+    // machine whose kernel command line the administrator does not write.
+    if (auto forced = readCredential(host, processEnv, "imprint.source")) {
+        std::string name = trim(forced->value);
+        SourceSpec spec = withContext("in the " + forced->origin, [&] { return parseSourceSpec(name); });
+        return Detection{spec.provider, forced->origin + " says " + name};
     }
     if (config.sources.size() == 1) {
         SourceSpec spec = withContext("in 'sources' of " + config.origin, [&] { return parseSourceSpec(config.sources[0]); });

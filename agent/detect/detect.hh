@@ -1,6 +1,7 @@
 #pragma once
 // Which source describes this machine, decided from local signals only (never the network):
-// `imprint.source=NAME` on the kernel command line, then `sources:` in config, then every
+// `imprint.source=NAME` on the kernel command line, then an `imprint.source` systemd credential,
+// then `sources:` in config, then every
 // provider's detect() in the registry's documented order.
 
 #include "agent/cli/config.hh"

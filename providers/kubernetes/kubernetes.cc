@@ -374,12 +374,6 @@ bool annotationIsFact(const KubernetesConfig & config, std::string_view key)
     return false;
 }
 
-std::optional<std::string> processEnv(const std::string & name)
-{
-    const char * v = std::getenv(name.c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-}
-
 std::unique_ptr<Provider> makeKubernetesProvider(EnvLookup env)
 {
     return std::make_unique<KubernetesProvider>(std::move(env));

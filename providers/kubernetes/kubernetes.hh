@@ -3,6 +3,7 @@
 // so tests can drive them directly; the registry only uses makeKubernetesProvider().
 
 #include "agent/system/clock.hh"
+#include "agent/system/environment.hh"
 #include "agent/cli/config.hh"
 #include "providers/provider.hh"
 
@@ -60,9 +61,6 @@ bool annotationIsFact(const KubernetesConfig & config, std::string_view key);
 // Whether a fact key (an annotation, or a single-item file's name) matches kubernetes.facts_deny.
 bool factKeyDenied(const KubernetesConfig & config, std::string_view key);
 
-// The environment, behind a function so tests can give a provider their own.
-using EnvLookup = std::function<std::optional<std::string>(const std::string & name)>;
-std::optional<std::string> processEnv(const std::string & name);
 
 // The provider reading `env` (tests give their own); the registry's makeKubernetesProvider()
 // reads the process environment.

@@ -12,11 +12,12 @@ import time
 from harness import Failure, run, stopGroup
 
 
-def boot(root, timeout=120, kernelArgs=(), binds=(), netns=None, logName="nspawn.log"):
+def boot(root, timeout=120, kernelArgs=(), binds=(), netns=None, logName="nspawn.log", nspawnArgs=()):
     """Boots root.merged until the guest powers itself off. `kernelArgs` become PID 1's argv,
     which is what systemd inside a container takes as its kernel command line (a program that
     reads /proc/cmdline gets the scenario's line from the guest's fake-host unit instead).
-    Returns the seconds the boot took."""
+    `nspawnArgs` go to systemd-nspawn itself (--set-credential=...). Returns the seconds the
+    boot took."""
     argv = ["systemd-nspawn", "-q", "-b", "-D", root.merged, "--register=no", "--keep-unit",
             "--link-journal=no", "--console=passive"]
     if netns:
@@ -25,6 +26,7 @@ def boot(root, timeout=120, kernelArgs=(), binds=(), netns=None, logName="nspawn
         argv.append("--private-network")
     for src, dst in binds:
         argv.append(f"--bind-ro={src}:{dst}")
+    argv += list(nspawnArgs)
     argv += list(kernelArgs)
     logfile = root.workDir / logName
     started = time.monotonic()

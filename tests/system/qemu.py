@@ -92,9 +92,10 @@ def vfatImage(path, label, files, workDir):
     return path
 
 
-def boot(workDir, image, rootImg, media=(), timeout=300, append=""):
+def boot(workDir, image, rootImg, media=(), timeout=300, append="", extraArgs=()):
     """Boots until the guest powers off (-no-reboot: a reboot or panic ends qemu too).
-    `media`: (path, "cdrom" | "disk"). Returns (seconds, serial log text)."""
+    `media`: (path, "cdrom" | "disk"); `extraArgs` go to qemu as they are (-smbios ...).
+    Returns (seconds, serial log text)."""
     serial = workDir / "serial.log"
     serial.write_text("")
     argv = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-m", "2048", "-smp", "1",
@@ -110,6 +111,7 @@ def boot(workDir, image, rootImg, media=(), timeout=300, append=""):
             ide += 1
         else:
             argv += ["-drive", f"file={path},if=virtio,format=raw,readonly=on"]
+    argv += list(extraArgs)
     started = time.monotonic()
     with open(workDir / "qemu.log", "ab") as out:
         proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=out,

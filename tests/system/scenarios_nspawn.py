@@ -33,12 +33,12 @@ def boot(ctx, driver, **install):
     root.__enter__()
     try:
         units = root.install(ctx.artifacts, driver, **{k: v for k, v in install.items()
-                                                        if k not in ("kernelArgs", "netns")})
+                                                        if k not in ("kernelArgs", "netns", "nspawnArgs")})
         if "imprint.service" not in units:
             raise Failure(f"no imprint.service in {ctx.artifacts.units} (units/ not landed?); "
                           f"found: {units or 'nothing'}")
         took = nspawn.boot(root, timeout=BOOT_TIMEOUT, kernelArgs=install.get("kernelArgs", ()),
-                           netns=install.get("netns"))
+                           netns=install.get("netns"), nspawnArgs=install.get("nspawnArgs", ()))
         (ctx.workDir / "boot-seconds").write_text(f"{took:.2f}\n")
     except BaseException:
         root.__exit__(None, None, None)
@@ -186,6 +186,29 @@ def failingRebuild(ctx):
         # The journal entry of the failure carries imprint's MESSAGE_ID (agent/report/log.cc).
         c.contains(root.journal("MESSAGE_ID=" + MESSAGE_ID["failed"], "-o", "cat"), cause,
                    "the failure is logged with the 'failed' MESSAGE_ID")
+        c.done()
+
+
+@scenario("credentials", "identity from systemd credentials alone: no seed, no network")
+def credentials(ctx):
+    ctx.workDir.mkdir(parents=True, exist_ok=True)
+    keys = ctx.workDir / "root-keys"
+    keys.write_text(KEY + "\n")
+    # One line of YAML (flow style) fits --set-credential; the keys come from a file.
+    args = ["--set-credential=imprint.meta-data:{instance-id: iid-cred, local-hostname: cred-web}",
+            "--set-credential=system.hostname:ignored-name",
+            f"--load-credential=ssh.authorized_keys.root:{keys}"]
+    with boot(ctx, "snapshot boot", nspawnArgs=args) as root:
+        c = Checks()
+        snap = root.snapshot("boot")
+        checkApplied(c, snap, "cred-web", "after boot")
+        instance = json.loads(snap.get("instance.json") or "{}")
+        c.equal(instance.get("source"), "credentials", "the credentials source was detected")
+        c.equal(instance.get("instance_id"), "iid-cred", "instance id from imprint.meta-data")
+        c.contains(snap.get("host.nix", ""), KEY, "the overlay carries root's key from ssh.authorized_keys.root")
+        local = root.journal("-u", "imprint-local.service", "-o", "cat")
+        c.contains(local, "systemd credential", "imprint-local found the credentials before the network")
+        c.equal(root.rebuilds(), ["nixos-rebuild switch"], "one rebuild")
         c.done()
 
 

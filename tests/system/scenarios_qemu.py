@@ -1,6 +1,7 @@
 """qemu tier: a real kernel and udev, real seed block devices (cidata ISO cdrom, CIDATA vfat disk,
 config-2), the real root filesystem. About half a minute per boot under TCG."""
 
+import base64
 import json
 import pathlib
 
@@ -52,9 +53,9 @@ class DiskResults:
         return [l for l in (p.read_text() if p.exists() else "").splitlines() if l.strip()]
 
 
-def bootWith(ctx, media, moreSteps=""):
+def bootWith(ctx, media, moreSteps="", qemuArgs=()):
     """`media`: [(file name, builder(path) -> path, "cdrom" | "disk")]; `moreSteps`: driver lines
-    run after the common ones. Returns (results, serial)."""
+    run after the common ones; `qemuArgs`: more of qemu's own. Returns (results, serial)."""
     ctx.workDir.mkdir(parents=True, exist_ok=True)
     rootImg = ctx.workDir / "root.img"
     with GuestRoot(ctx.image, ctx.workDir / "guest") as root:
@@ -63,7 +64,7 @@ def bootWith(ctx, media, moreSteps=""):
             raise Failure(f"no imprint.service in {ctx.artifacts.units} (units/ not landed?)")
         qemu.rootImage(root, rootImg)
     attached = [(build(ctx.workDir / name), kind) for name, build, kind in media]
-    took, serial = qemu.boot(ctx.workDir, ctx.image, rootImg, attached, timeout=BOOT_TIMEOUT)
+    took, serial = qemu.boot(ctx.workDir, ctx.image, rootImg, attached, timeout=BOOT_TIMEOUT, extraArgs=qemuArgs)
     (ctx.workDir / "boot-seconds").write_text(f"{took:.2f}\n")
     if "IMPRINT-TEST-FILE-BEGIN" not in serial:
         raise Failure(f"the guest's driver did not report on the serial log (see {ctx.workDir / 'serial.log'})")
@@ -147,6 +148,27 @@ def cidataVfat(ctx):
     checkApplied(c, snap, "vfat-host", "after boot")
     checkSeedMount(c, snap, results, "/dev/vdb", "vfat")
     c.contains(results.out("by-label")[0], "CIDATA -> ../../vdb", "udev's by-label link for the seed")
+    c.equal(len(results.rebuilds()), 1, f"one rebuild: {results.rebuilds()}")
+    c.done()
+
+
+@scenario("smbios-credential", "the host name from an SMBIOS type 11 credential: no seed, no network")
+def smbiosCredential(ctx):
+    # The guest has no NIC at all (-nodefaults); PID 1 reads the OEM strings of SMBIOS type 11
+    # and imprint-local.service gets them through LoadCredential=.
+    keys = base64.b64encode((KEY + "\n").encode()).decode()
+    uuid = "6a1f0c3e-2b4d-4e5f-8a9b-0c1d2e3f4a5b"
+    args = ["-uuid", uuid,
+            "-smbios", "type=11,value=io.systemd.credential:system.hostname=smbios-web",
+            "-smbios", f"type=11,value=io.systemd.credential.binary:ssh.authorized_keys.root={keys}"]
+    results, serial = bootWith(ctx, [], qemuArgs=args)
+    c = Checks()
+    snap = results.snapshot("boot")
+    checkApplied(c, snap, "smbios-web", "after boot")
+    instance = json.loads(snap.get("instance.json") or "{}")
+    c.equal(instance.get("source"), "credentials", "the credentials source was detected")
+    c.equal(instance.get("instance_id"), uuid, "the instance id is the VM's SMBIOS UUID")
+    c.contains(snap.get("host.nix", ""), KEY, "the overlay carries root's key from the binary credential")
     c.equal(len(results.rebuilds()), 1, f"one rebuild: {results.rebuilds()}")
     c.done()
 
