@@ -21,6 +21,9 @@ namespace imprint {
     X(DigitalOcean)                                                                                 \
     X(Hetzner)                                                                                      \
     X(Oracle)                                                                                       \
+    X(Alibaba)                                                                                      \
+    X(Exoscale)     /* before CloudStack, whose metadata it serves */                               \
+    X(CloudStack)                                                                                   \
     /* Last: systemd credentials (a name, keys, a whole seed) when no platform source is there. */  \
     X(Credentials)
 

@@ -84,6 +84,20 @@ TestReply serveRoute(const RouteTable & routes, const StandInState & state, cons
     return it == routes.end() ? TestReply::code(404) : serveFixture(state, it->second);
 }
 
+TestReply serveMetaDataTree(const StandInState & state, const std::vector<std::string> & versions, const TestRequest & r)
+{
+    if (r.method != "GET" || r.path.find("..") != std::string::npos)
+        return TestReply::code(r.method != "GET" ? 405 : 404);
+    for (const auto & v : versions) {
+        std::string prefix = "/" + v + "/";
+        if (!r.path.starts_with(prefix))
+            continue;
+        std::string rel = r.path.substr(prefix.size());
+        return serveFixture(state, rel.empty() || rel.ends_with('/') ? rel + "_index" : rel);
+    }
+    return TestReply::code(404);
+}
+
 std::unique_ptr<PlatformServer> startPlatformServer(const std::string & platform, const std::string & fixtureDir,
                                                     const std::string & socketDir)
 {

@@ -77,6 +77,10 @@ TestReply serveFixture(const StandInState & state, const std::string & file);
 using RouteTable = std::map<std::string, std::string>;  // URL path -> fixture file
 TestReply serveRoute(const RouteTable & routes, const StandInState & state, const TestRequest & r);
 
+// A tree in EC2's layout under /<version>/ (for each of `versions`): <path> is the fixture file
+// <path>, a directory (a path ending in '/') its file <path>_index. Anything else: 404.
+TestReply serveMetaDataTree(const StandInState & state, const std::vector<std::string> & versions, const TestRequest & r);
+
 using ReplyOverride = std::function<std::optional<TestReply>(const TestRequest &)>;
 
 struct PlatformServer
