@@ -13,6 +13,7 @@ namespace imprint {
     X(ConfigDrive)  /* local media, before the OpenStack metadata service */                        \
     X(Kubernetes)   /* before metadata servers: a pod must never take its node's identity */        \
     X(Incus)        /* a local socket */                                                            \
+    X(Vmware)       /* guestinfo through the hypervisor's channel */                                \
     /* Metadata servers, each chosen by its own DMI/hypervisor signal (they never overlap). */      \
     X(Ec2)                                                                                          \
     X(Gce)                                                                                          \
@@ -21,6 +22,10 @@ namespace imprint {
     X(DigitalOcean)                                                                                 \
     X(Hetzner)                                                                                      \
     X(Oracle)                                                                                       \
+    X(Vultr)                                                                                        \
+    X(Akamai)                                                                                       \
+    X(Scaleway)                                                                                     \
+    X(UpCloud)                                                                                      \
     X(Alibaba)                                                                                      \
     X(Exoscale)     /* before CloudStack, whose metadata it serves */                               \
     X(CloudStack)                                                                                   \

@@ -220,6 +220,18 @@ Config parseConfig(const std::string & yamlText, const std::string & origin)
         ec2.boolean("ipv6", c.ec2UseIpv6);
         ec2.finish();
     }
+    {
+        Section vmware = top.sub("vmware");
+        vmware.optionalString("rpctool", c.vmwareRpctool);
+        vmware.finish();
+    }
+    if (c.vmwareRpctool && !c.vmwareRpctool->starts_with("/"))
+        throw UsageError(origin + ": key 'vmware.rpctool': an absolute path, not '" + *c.vmwareRpctool + "'");
+    for (auto [name, flag] : {std::pair{"scaleway", &c.scalewayUseIpv6}, std::pair{"akamai", &c.akamaiUseIpv6}}) {
+        Section platform = top.sub(name);
+        platform.boolean("ipv6", *flag);
+        platform.finish();
+    }
     parseHttp(top.sub("http"), c.http);
     parseRebuild(top.sub("rebuild"), c.rebuild);
     parseKubernetes(top.sub("kubernetes"), c.kubernetes);

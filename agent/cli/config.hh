@@ -101,6 +101,9 @@ struct Config
         "/var/lib/cloud/seed/nocloud", "/var/lib/cloud/seed/nocloud-net"};
     bool ec2AllowImdsV1 = false;                                // ec2.allow_imdsv1
     bool ec2UseIpv6 = false;                                    // ec2.ipv6
+    bool scalewayUseIpv6 = false;                               // scaleway.ipv6
+    bool akamaiUseIpv6 = false;                                 // akamai.ipv6
+    std::optional<std::string> vmwareRpctool;                   // vmware.rpctool (absolute path)
 
     HttpConfig http;
     RebuildConfig rebuild;

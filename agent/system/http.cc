@@ -293,6 +293,11 @@ private:
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (req.unixSocket)
             curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, req.unixSocket->c_str());
+        if (req.localPorts) {
+            // libcurl tries each port from the first until one binds (others may be in use).
+            curl_easy_setopt(curl, CURLOPT_LOCALPORT, req.localPorts->first);
+            curl_easy_setopt(curl, CURLOPT_LOCALPORTRANGE, req.localPorts->second - req.localPorts->first + 1);
+        }
         if (req.method == "GET") {
             curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
         } else {

@@ -32,6 +32,9 @@ struct HttpRequest
     // HTTP over a unix socket (Incus / LXD's /dev/incus/sock); the URL's host is then only a
     // name in the request line, nothing is resolved.
     std::optional<std::string> unixSocket;
+    // Bind the connection's source port to one in [first, last] (Scaleway serves user-data only
+    // to a port below 1024, which only root can bind: its proof that root is asking).
+    std::optional<std::pair<long, long>> localPorts;
 };
 
 struct HttpResponse

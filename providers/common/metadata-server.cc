@@ -1,7 +1,10 @@
 #include "providers/common/metadata-server.hh"
 
 #include "agent/fetch/documents.hh"
+#include "agent/normalize/instance.hh"
 #include "agent/system/error.hh"
+
+#include <algorithm>
 
 namespace imprint {
 
@@ -55,6 +58,33 @@ void appendKeyLines(std::vector<std::string> & keys, std::string_view text)
     for (auto & line : nonEmptyLines(text))
         if (line.front() != '#')
             keys.push_back(std::move(line));
+}
+
+namespace {
+
+// The user name as it may appear in a log line: printable ASCII without quotes, else a placeholder.
+std::string printableUser(const std::string & name)
+{
+    bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return c > 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\';
+    });
+    return ok ? "'" + name + "'" : "(a name with unprintable characters)";
+}
+
+} // namespace
+
+void assignUserKeys(SourceData & d, std::vector<UserKey> keys, const std::string & origin, const std::string & sshUser)
+{
+    for (auto & k : keys) {
+        if (k.user == sshUser || k.user == "root")
+            d.publicKeys.push_back(std::move(k.key));
+        else if (isValidUserName(k.user))
+            d.userPublicKeys[k.user].push_back(std::move(k.key));
+        else
+            d.warnings.push_back("skipped an ssh key in " + origin + " for the user " + printableUser(k.user) +
+                                 ": not a user name NixOS accepts (lower-case letters, digits, '_' and '-', "
+                                 "at most 31 characters)");
+    }
 }
 
 std::string required(const Text & field, const std::string & origin, const std::string & what)

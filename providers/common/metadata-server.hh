@@ -38,6 +38,17 @@ std::vector<std::string> nonEmptyLines(std::string_view text);
 // Appends each non-empty line of `text` to `keys`.
 void appendKeyLines(std::vector<std::string> & keys, std::string_view text);
 
+// ---- keys of named accounts (GCE's `user:key` lines, Akamai's users map) ----
+struct UserKey
+{
+    std::string user;
+    std::string key;
+};
+// `sshUser`'s and root's keys to d.publicKeys, other valid NixOS user names' to
+// d.userPublicKeys, the rest skipped with a warning in d.warnings that names `origin` and the
+// user, never the key.
+void assignUserKeys(SourceData & d, std::vector<UserKey> keys, const std::string & origin, const std::string & sshUser);
+
 // ---- filling SourceData from typed documents ----
 // The text of a required field, or Error("<origin>: no <what>").
 std::string required(const Text & field, const std::string & origin, const std::string & what);

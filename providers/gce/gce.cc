@@ -26,15 +26,6 @@ namespace imprint {
 
 namespace {
 
-// The user name as it may appear in a log line: printable ASCII without quotes, else a placeholder.
-std::string printableUser(const std::string & name)
-{
-    bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return c > 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\';
-    });
-    return ok ? "'" + name + "'" : "(a name with unprintable characters)";
-}
-
 std::string utcNow()
 {
     std::time_t t = std::time(nullptr);
@@ -113,16 +104,7 @@ public:
 
 void assignGceKeys(SourceData & d, std::vector<GceSshKey> keys, const std::string & origin, const std::string & sshUser)
 {
-    for (auto & k : keys) {
-        if (k.user == sshUser || k.user == "root")
-            d.publicKeys.push_back(std::move(k.key));
-        else if (isValidUserName(k.user))
-            d.userPublicKeys[k.user].push_back(std::move(k.key));
-        else
-            d.warnings.push_back("skipped an ssh key in " + origin + " for the user " + printableUser(k.user) +
-                                 ": not a user name NixOS accepts (lower-case letters, digits, '_' and '-', "
-                                 "at most 31 characters)");
-    }
+    assignUserKeys(d, std::move(keys), origin, sshUser);
 }
 
 std::vector<GceSshKey> parseGceSshKeys(std::string_view text, const std::string & nowUtc)

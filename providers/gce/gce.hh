@@ -1,7 +1,7 @@
 #pragma once
 // GCE's text parsers and key assignment, for its tests and fuzz target.
 
-#include "providers/provider.hh"
+#include "providers/common/metadata-server.hh"
 
 #include <string>
 #include <string_view>
@@ -11,15 +11,9 @@ namespace imprint {
 
 // ssh-keys attribute: lines "user:ssh-ed25519 AAAA... comment" -> user and key;
 // lines whose google-ssh "expireOn" is in the past (relative to `nowUtc`, ISO 8601) are skipped.
-struct GceSshKey
-{
-    std::string user;
-    std::string key;
-};
+using GceSshKey = UserKey;
 std::vector<GceSshKey> parseGceSshKeys(std::string_view text, const std::string & nowUtc);
-// Each key to its user (the rule is in gce.cc's header): `sshUser`'s and root's to
-// d.publicKeys, other valid user names to d.userPublicKeys, the rest skipped with a warning in
-// d.warnings that names `origin` (the metadata URL) and the user, never the key.
+// Each key to its user (assignUserKeys).
 void assignGceKeys(SourceData & d, std::vector<GceSshKey> keys, const std::string & origin, const std::string & sshUser);
 // "projects/123/zones/europe-west1-b" -> "europe-west1-b".
 std::string lastPathSegment(std::string_view path);

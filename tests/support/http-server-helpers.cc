@@ -171,6 +171,10 @@ void TestHttpServer::serve(int fd)
         in.append(buf, static_cast<std::size_t>(n));
     }
     TestRequest req;
+    sockaddr_storage peer{};
+    socklen_t peerLen = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &peerLen) == 0 && peer.ss_family == AF_INET)
+        req.peerPort = ntohs(reinterpret_cast<sockaddr_in *>(&peer)->sin_port);
     std::string head = in.substr(0, headerEnd);
     std::size_t lineEnd = head.find("\r\n");
     std::string requestLine = head.substr(0, lineEnd);

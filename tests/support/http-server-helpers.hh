@@ -25,6 +25,7 @@ struct TestRequest
     std::string query;
     std::map<std::string, std::string> headers;  // lower-cased names
     std::string body;
+    int peerPort = 0;     // the client's TCP source port (0 over a unix socket)
 
     std::optional<std::string> header(const std::string & lowerName) const
     {
