@@ -88,6 +88,12 @@ std::optional<Detection> detectSource(const Host & host, const Config & config)
         return Detection{spec.provider, "configuration 'sources' names only " + spec.provider->name()};
     }
     std::vector<const Provider *> order;
+    // systemd-imds's locked mode (systemd >= 261) lets only systemd-imdsd reach the metadata
+    // server; what it imported is in the credentials, so they come first.
+    if (config.sources.empty() && kernelParameter(host, "systemd.imds.network") == "locked")
+        if (const Provider * credentials = findProvider("credentials"))
+            if (auto signal = credentials->detect(host, config))
+                return Detection{credentials, *signal + ", with systemd.imds.network=locked"};
     if (config.sources.empty()) {
         for (const auto & p : allProviders())
             order.push_back(p.get());

@@ -1,12 +1,13 @@
 #include "agent/system/http.hh"
 
-
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 namespace imprint {
 
@@ -319,6 +320,16 @@ private:
                 if (rc == CURLE_OPERATION_TIMEDOUT)
                     detail = "no complete answer within " + std::to_string(totalMs) + " ms (" + detail + ")";
                 auto kind = classifyCurl(rc);
+                long osErrno = 0;
+                curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
+                if (rc == CURLE_COULDNT_CONNECT && (osErrno == EACCES || osErrno == EPERM)) {
+                    // Refused by this machine itself (a prohibit route, a firewall): asking again
+                    // will not help. systemd-imds's locked mode does this to every process but
+                    // systemd-imdsd.
+                    kind = HttpFailure::Forbidden;
+                    detail = "this machine refuses the connection (" + std::string(std::strerror(static_cast<int>(osErrno)))
+                        + ": a prohibit route or a firewall, such as systemd-imds's locked mode)";
+                }
                 a.error.emplace(what + ": " + detail + " (" + describe(kind) + ")", kind);
             }
             return a;

@@ -4,6 +4,9 @@
 
 #include "agent/system/http.hh"
 #include "tests/support/http-server-helpers.hh"
+#include "tests/support/platform-server-helpers.hh"
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -344,4 +347,25 @@ TEST(HttpClient, AStepAfterTheFetchGetsADeadlineOfItsOwn)
     EXPECT_EQ(report->get(server.url() + "/report"), "ok");
     EXPECT_EQ(server.count("/late"), 0u);
     EXPECT_EQ(server.count("/report"), 1u);
+}
+
+TEST(HttpClient, AConnectionThisMachineRefusesIsNotRetried)
+{
+    // systemd-imds's locked mode: a prohibit route to the metadata server for every process but
+    // systemd-imdsd. connect(2) then fails with EACCES at once; retrying cannot help, so the
+    // fetch ends at once with a sentence that says why.
+    if (::geteuid() != 0 || !std::filesystem::exists("/usr/bin/unshare") || !std::filesystem::exists("/usr/sbin/ip"))
+        GTEST_SKIP() << "needs root, unshare(1) and ip(8) to build a network namespace with a prohibit route";
+    std::string root = imprint::test::makeTempDir("prohibit");
+    std::string script = "set -e; ip link set lo up; ip addr add 169.254.0.2/16 dev lo; "
+                         "ip route add prohibit 169.254.169.254/32; exec \"$@\"";
+    auto r = imprint::test::runCapture({"/usr/bin/unshare", "-n", "/bin/sh", "-c", script, "sh", IMPRINT_BINARY, "--root",
+                                        root, "--source", "hetzner", "fetch"});
+    if (r.err.find("unshare failed") != std::string::npos || r.err.find("Operation not permitted") != std::string::npos)
+        GTEST_SKIP() << "cannot create a network namespace here: " << r.err;
+    EXPECT_EQ(r.exitCode, 1) << r.err;
+    EXPECT_NE(r.err.find("this machine refuses the connection"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("http://169.254.169.254/hetzner/v1/metadata"), std::string::npos) << r.err;
+    EXPECT_LT(r.elapsed, std::chrono::seconds(5)) << "retried: " << r.err;
+    std::filesystem::remove_all(root);
 }

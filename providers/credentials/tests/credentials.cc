@@ -133,3 +133,17 @@ TEST(Credentials, ACredentialThatIsASymlinkIsRefused)
     FetchContext ctx{host, config, std::nullopt, std::nullopt, nullptr, nullptr};
     EXPECT_THROW(provider->fetch(ctx), Error);
 }
+
+TEST(Credentials, InSystemdImdsLockedModeTheyComeFirst)
+{
+    FakeRoot root;
+    root.dmi(with(kLaptop, {{"sys_vendor", "Hetzner"}}));
+    root.file("/run/credentials/@system/firstboot.hostname", "from-imds");
+    root.file("/proc/cmdline", "root=/dev/vda1 systemd.imds.network=locked\n");
+    auto d = root.detect();
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->provider->name(), "credentials");
+    EXPECT_NE(d->signal.find("systemd.imds.network=locked"), std::string::npos) << d->signal;
+    root.file("/proc/cmdline", "root=/dev/vda1 systemd.imds.network=unlocked\n");
+    EXPECT_EQ(root.detect()->provider->name(), "hetzner");
+}
