@@ -12,7 +12,7 @@ enum class Verbosity { Quiet, Normal, Debug };
 void setupLogging(Verbosity verbosity);
 
 // The events an operator filters on, each with a fixed journal MESSAGE_ID (generated once; never
-// change them; the README lists them): journalctl MESSAGE_ID=<id>.
+// change them; docs/systemd.md lists them): journalctl MESSAGE_ID=<id>.
 enum class LogEvent { Applied, Unchanged, Failed, NewInstance, NotApplied };
 const char * messageId(LogEvent event);
 

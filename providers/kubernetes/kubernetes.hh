@@ -46,7 +46,7 @@ PodInfo readPodInfo(const std::filesystem::path & dir, const PodInfoHooks & hook
 // reads anyway (a volume that never settles must not block the run forever).
 void waitForSettledVolume(const std::filesystem::path & dir, std::chrono::milliseconds settle, Clock & clock);
 
-// The documented rule that makes a pod name a hostname label (README "Kubernetes"):
+// The documented rule that makes a pod name a hostname label (docs/kubernetes.md):
 // ASCII-lowercase; every character outside [a-z0-9-] (the dots of a pod name) becomes '-';
 // leading and trailing '-' are dropped; a result longer than 63 characters keeps its first 54,
 // minus trailing '-', and gets '-' plus the first 8 hex digits of the SHA-256 of the pod name,

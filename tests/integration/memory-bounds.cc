@@ -2,8 +2,8 @@
 // address-space limit (prlimit --as, RLIMIT_AS) on the worst inputs known, each within imprint's
 // caps (16 MiB of user-data, 1 MiB of meta-data). Each must end in its proper result (the
 // document, or one error line naming the file); none may die of the limit (bad_alloc becomes
-// "out of memory" in the one failure handler, a crash a signal). The limit is a fact the README
-// states; the figures it was set from are in the README's security section.
+// "out of memory" in the one failure handler, a crash a signal). The limit is a fact docs/security.md
+// states, with the figures it was set from.
 
 #include "agent/normalize/cloud-config.hh"
 #include "tests/support/test-helpers.hh"

@@ -59,7 +59,7 @@ def serviceProps(text):
     return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
 
 
-# imprint's journal MESSAGE_IDs (agent/report/log.cc, documented in the README).
+# imprint's journal MESSAGE_IDs (agent/report/log.cc, documented in docs/systemd.md).
 MESSAGE_ID = {
     "applied": "33344dcaf62d4bcc9697b594414ad09a",
     "unchanged": "e16fbcc1b76b4bbb907bb9b3663390b5",
