@@ -38,7 +38,7 @@ Fetched fetchAndNormalize(const Runtime & rt)
     if (!endpoint)
         if (auto it = rt.config.endpoints.find(source); it != rt.config.endpoints.end())
             endpoint = it->second;
-    FetchContext ctx{rt.host, rt.config, rt.source ? rt.source->location : std::nullopt, endpoint, rt.http, &rt.mounter};
+    FetchContext ctx{rt.host, rt.config, rt.source ? rt.source->location : std::nullopt, endpoint, rt.http, &rt.mounter, &rt.clock};
     if (provider.needsNetwork() && !rt.http)
         throw Error("source " + source + " needs the network, which this build cannot use");
     SourceData data = withContext("while fetching from " + source + " (" + det.signal + ")", [&] { return provider.fetch(ctx); });
@@ -155,10 +155,10 @@ Plan makePlan(const Runtime & rt, const RunOptions & opt, const InstanceData & i
     p.sha = sha256Hex(p.overlay);
     p.instanceJson = toJson(in).dump(2) + "\n";
     std::string warning;
-    p.previous = loadState(rt.host.path(config.statePath().string()), warning);
+    p.previous = loadState(rt.disk, rt.host.path(config.statePath().string()), warning);
     if (!warning.empty())
         spdlog::warn("{}", warning);
-    auto onDisk = readFileCapped(committer.overlayPath(), kMetaDataCap);
+    auto onDisk = rt.disk.readFile(committer.overlayPath(), kMetaDataCap);
     p.overlayOnDisk = onDisk.has_value();
     p.wantRebuild = config.rebuild.enable && !opt.noRebuild;
     p.argv = rebuildArgv(config.rebuild);
@@ -192,10 +192,10 @@ RunReport reportUnchanged(const Runtime & rt, const RunOptions & opt, const Inst
     report.result = RunResult::Unchanged;
     report.plan.push_back("overlay " + config.overlayPath + " is already in place: nothing to do");
     if (!opt.dryRun) {
-        auto runtimeCopy = readFileCapped(rt.host.path(config.instanceJsonPath().string()), kMetaDataCap);
+        auto runtimeCopy = rt.disk.readFile(rt.host.path(config.instanceJsonPath().string()), kMetaDataCap);
         if (!runtimeCopy || *runtimeCopy != p.instanceJson) {
-            rt.files.makeDirs(rt.host.path(config.runDir), 0755);
-            atomicWrite(rt.files, rt.host.path(config.instanceJsonPath().string()), p.instanceJson, 0644);
+            rt.disk.makeDirs(rt.host.path(config.runDir), 0755);
+            atomicWrite(rt.disk, rt.host.path(config.instanceJsonPath().string()), p.instanceJson, 0644);
         }
     }
     spdlog::info("unchanged: the overlay for instance {} is already applied", in.instanceId);
@@ -299,7 +299,7 @@ RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, C
         return endCommitted(committer, state, std::move(report));
     }
     if (auto line = withContext("while preparing the wrapper flake",
-                                [&] { return prepareWrapperFlake(rt.files, rt.host, rt.config, in.hostname); })) {
+                                [&] { return prepareWrapperFlake(rt.disk, rt.host, rt.config, in.hostname); })) {
         spdlog::info("{}", *line);
         report.plan.push_back(*line);
     }
@@ -317,7 +317,7 @@ RunReport rebuild(const Runtime & rt, const InstanceData & in, const Plan & p, C
         return report;
     }
     committer.restorePrevious();
-    auto restored = readFileCapped(committer.overlayPath(), kMetaDataCap);
+    auto restored = rt.disk.readFile(committer.overlayPath(), kMetaDataCap);
     state.committedOverlaySha256 = restored ? sha256Hex(*restored) : "";
     bool nameBack = restoreLiveHostname(rt, *report.provider, in, nameBefore);
     state.result = "failed";
@@ -332,7 +332,7 @@ RunReport runOnce(const Runtime & rt, const RunOptions & opt)
 {
     Fetched f = fetchAndNormalize(rt);
     const InstanceData & in = f.normalized.instance;
-    Committer committer(rt.files, rt.host, rt.config);
+    Committer committer(rt.disk, rt.host, rt.config);
     const Plan plan = makePlan(rt, opt, in, committer);
     RunReport report = startReport(f, plan);
     if (plan.unchanged)
@@ -364,7 +364,7 @@ RunReport runImprint(const Runtime & rt, const RunOptions & opt)
 {
     std::optional<RunLock> lock;
     if (!opt.dryRun)
-        lock.emplace(rt.host.path(rt.config.lockPath().string()), rt.config.lockTimeout, rt.clock);
+        lock.emplace(rt.disk, rt.host.path(rt.config.lockPath().string()), rt.config.lockTimeout, rt.clock);
     RunReport report = runOnce(rt, opt);
     // A local source can change while the rebuild runs (kubelet republishing labels), and a path
     // unit does not fire again for changes made while its service runs: look once more, so a

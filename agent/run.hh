@@ -5,7 +5,7 @@
 #include "agent/system/clock.hh"
 #include "agent/cli/config.hh"
 #include "agent/detect/detect.hh"
-#include "agent/system/file-ops.hh"
+#include "agent/system/disk-interface.hh"
 #include "agent/system/host.hh"
 #include "agent/apply/hostname.hh"
 #include "agent/fetch/mount.hh"
@@ -31,7 +31,7 @@ struct Runtime
     const Config & config;
     std::optional<SourceSpec> source;      // --source
     std::optional<std::string> endpoint;   // --endpoint
-    FileOps & files;
+    DiskInterface & disk;
     Clock & clock;
     Mounter & mounter;
     Rebuilder & rebuilder;

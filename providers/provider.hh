@@ -16,6 +16,7 @@
 
 namespace imprint {
 
+class Clock;
 class HttpClient;
 class Mounter;
 
@@ -51,6 +52,7 @@ struct FetchContext
     std::optional<std::string> endpoint;   // --endpoint URL, or config endpoints[source]
     HttpClient * http = nullptr;           // nullptr where the network must not be used
     Mounter * mounter = nullptr;
+    Clock * clock = nullptr;               // the run's clock; nullptr: systemClock()
 };
 
 // What a provider may use after the overlay is committed (see Provider::afterCommit).

@@ -53,7 +53,7 @@ Config loadConfig(const Host & host, const std::string & explicitPath)
     std::string path = explicitPath.empty() ? host.path(kDefaultConfigPath).string() : explicitPath;
     std::optional<std::string> text;
     try {
-        text = readFileCapped(path, kMetaDataCap);
+        text = realDisk().readFile(path, kMetaDataCap);
     } catch (const Error & e) {
         throw UsageError(e.what());
     }
@@ -78,7 +78,7 @@ void printStatus(const Runtime & rt, bool asJson)
 {
     std::string warning;
     auto path = rt.host.path(rt.config.statePath().string());
-    auto state = loadState(path, warning);
+    auto state = loadState(rt.disk, path, warning);
     if (!warning.empty())
         spdlog::warn("{}", warning);
     if (asJson) {
@@ -213,7 +213,7 @@ int main(int argc, char ** argv)
         const bool useSystemd = !noSystemd && systemdBooted();
         auto rebuilder = makeRebuilder(useSystemd, config.rebuild);
         auto hostnameSetter = makeHostnameSetter(useSystemd);
-        Runtime rt{host, config, std::nullopt, std::nullopt, realFileOps(), systemClock(), realMounter(), *rebuilder};
+        Runtime rt{host, config, std::nullopt, std::nullopt, realDisk(), systemClock(), realMounter(), *rebuilder};
         if (!sourceSpec.empty())
             rt.source = parseSourceSpec(sourceSpec);
         if (!endpoint.empty())

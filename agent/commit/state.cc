@@ -28,9 +28,9 @@ json toJson(const State & s)
                 {"not_applied", s.notApplied}};
 }
 
-std::optional<State> loadState(const fs::path & path, std::string & warning)
+std::optional<State> loadState(DiskInterface & disk, const fs::path & path, std::string & warning)
 {
-    auto text = readFileCapped(path, kMetaDataCap);
+    auto text = disk.readFile(path, kMetaDataCap);
     if (!text)
         return std::nullopt;
     try {
@@ -72,7 +72,7 @@ void Committer::commit(const CommitFiles & files)
     atomicWrite(ops_, host_.path(config_.instanceJsonPath().string()), files.instanceJson, 0644);
     if (files.userData)
         atomicWrite(ops_, host_.path(config_.userDataPath().string()), *files.userData, 0600);
-    auto current = readFileCapped(overlay, kMetaDataCap);
+    auto current = ops_.readFile(overlay, kMetaDataCap);
     changedOverlay_ = !current || *current != files.overlay;
     if (current && *current != files.overlay)
         atomicWrite(ops_, previousPath(), *current, 0644);
@@ -86,7 +86,7 @@ void Committer::restorePrevious()
 {
     if (!changedOverlay_)
         return;  // this run did not change the overlay: there is nothing to undo
-    auto previous = readFileCapped(previousPath(), kMetaDataCap);
+    auto previous = ops_.readFile(previousPath(), kMetaDataCap);
     if (previous) {
         atomicWrite(ops_, overlayPath(), *previous, 0644);
     } else {
@@ -100,35 +100,17 @@ void Committer::writeState(const State & state)
     atomicWrite(ops_, host_.path(config_.statePath().string()), toJson(state).dump(2) + "\n", 0600);
 }
 
-RunLock::RunLock(const fs::path & path, std::chrono::milliseconds timeout, Clock & clock)
+RunLock::RunLock(DiskInterface & disk, const fs::path & path, std::chrono::milliseconds timeout, Clock & clock)
 {
     // 0755 whatever the umask: /run/imprint holds the world-readable instance JSON.
-    realFileOps().makeDirs(path.parent_path(), 0755);
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ < 0)
-        throw Error("cannot open the lock file " + path.string() + ": " + std::strerror(errno));
+    disk.makeDirs(path.parent_path(), 0755);
     auto deadline = clock.now() + timeout;
-    for (;;) {
-        if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
-            return;
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            int saved = errno;
-            ::close(fd_);
-            throw Error("cannot lock " + path.string() + ": " + std::strerror(saved));
-        }
-        if (clock.now() >= deadline) {
-            ::close(fd_);
+    while (!(lock_ = disk.tryLock(path))) {
+        if (clock.now() >= deadline)
             throw Error("another imprint run holds " + path.string() + "; gave up after " +
                         std::to_string(timeout.count()) + " ms (lock_timeout_ms)");
-        }
         clock.sleepFor(std::chrono::milliseconds(100));
     }
-}
-
-RunLock::~RunLock()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point t)

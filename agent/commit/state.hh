@@ -4,7 +4,7 @@
 
 #include "agent/system/clock.hh"
 #include "agent/cli/config.hh"
-#include "agent/system/file-ops.hh"
+#include "agent/system/disk-interface.hh"
 #include "agent/system/host.hh"
 
 #include <nlohmann/json.hpp>
@@ -36,7 +36,7 @@ nlohmann::json toJson(const State & s);
 
 // nullopt when there is no state yet. A state from a newer version of imprint, or one that is not
 // valid JSON, is reported in `warning` and treated as absent (the next commit replaces it).
-std::optional<State> loadState(const std::filesystem::path & path, std::string & warning);
+std::optional<State> loadState(DiskInterface & disk, const std::filesystem::path & path, std::string & warning);
 
 // The files of one run, committed in an order that keeps each file old-or-new on a crash:
 // instance JSON, raw user-data, the previous overlay, the overlay, then state last.
@@ -51,7 +51,7 @@ struct CommitFiles
 class Committer
 {
 public:
-    Committer(FileOps & ops, const Host & host, const Config & config) : ops_(ops), host_(host), config_(config) {}
+    Committer(DiskInterface & ops, const Host & host, const Config & config) : ops_(ops), host_(host), config_(config) {}
 
     void commit(const CommitFiles & files);
     // Puts the overlay that was in place before the last commit back (or removes the overlay
@@ -63,7 +63,7 @@ public:
     std::filesystem::path previousPath() const { return host_.path(config_.previousOverlayPath().string()); }
 
 private:
-    FileOps & ops_;
+    DiskInterface & ops_;
     const Host & host_;
     const Config & config_;
     bool changedOverlay_ = false;
@@ -73,13 +73,10 @@ private:
 class RunLock
 {
 public:
-    RunLock(const std::filesystem::path & path, std::chrono::milliseconds timeout, Clock & clock);
-    ~RunLock();
-    RunLock(const RunLock &) = delete;
-    RunLock & operator=(const RunLock &) = delete;
+    RunLock(DiskInterface & disk, const std::filesystem::path & path, std::chrono::milliseconds timeout, Clock & clock);
 
 private:
-    int fd_ = -1;
+    std::optional<FileLock> lock_;
 };
 
 std::string rfc3339(std::chrono::system_clock::time_point t);

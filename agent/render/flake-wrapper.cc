@@ -70,11 +70,11 @@ std::optional<WrapperFlake> wrapperFlakeFor(const Config & config, const std::op
     return w;
 }
 
-bool writeWrapperFlake(FileOps & files, const std::filesystem::path & dir, const std::string & text)
+bool writeWrapperFlake(DiskInterface & files, const std::filesystem::path & dir, const std::string & text)
 {
     auto flake = dir / "flake.nix";
     return withContext("while writing the wrapper flake " + flake.string(), [&] {
-        auto current = readFileCapped(flake, kMetaDataCap);
+        auto current = files.readFile(flake, kMetaDataCap);
         if (current && *current == text)
             return false;
         files.makeDirs(dir, 0755);
@@ -86,7 +86,7 @@ bool writeWrapperFlake(FileOps & files, const std::filesystem::path & dir, const
     });
 }
 
-std::optional<std::string> prepareWrapperFlake(FileOps & files, const Host & host, const Config & config,
+std::optional<std::string> prepareWrapperFlake(DiskInterface & files, const Host & host, const Config & config,
     const std::optional<std::string> & hostname)
 {
     auto wrapper = wrapperFlakeFor(config, hostname);

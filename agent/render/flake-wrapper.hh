@@ -11,7 +11,7 @@
 // base and its locked inputs are in the store.
 
 #include "agent/cli/config.hh"
-#include "agent/system/file-ops.hh"
+#include "agent/system/disk-interface.hh"
 #include "agent/system/host.hh"
 
 #include <filesystem>
@@ -42,12 +42,12 @@ std::optional<WrapperFlake> wrapperFlakeFor(const Config & config, const std::op
 // Writes `dir`/flake.nix (atomically, 0644) unless it already has exactly `text`. When it
 // changes, `dir`/flake.lock is removed: Nix then locks the base afresh (locally: a `path:` input
 // of a store path, and the base's own flake.lock for its inputs). Returns true when it wrote.
-bool writeWrapperFlake(FileOps & files, const std::filesystem::path & dir, const std::string & text);
+bool writeWrapperFlake(DiskInterface & files, const std::filesystem::path & dir, const std::string & text);
 
 // The step of a run: call it after the overlay is committed and before the rebuild starts
 // (run.cc, right before rebuilder.rebuild(argv)). No-op without rebuild.base. Returns a line for
 // the plan/log, or nullopt when nothing was written.
-std::optional<std::string> prepareWrapperFlake(FileOps & files, const Host & host, const Config & config,
+std::optional<std::string> prepareWrapperFlake(DiskInterface & files, const Host & host, const Config & config,
     const std::optional<std::string> & hostname);
 
 } // namespace imprint

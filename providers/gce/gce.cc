@@ -15,6 +15,7 @@
 //    (never the key), so one odd entry does not stop the machine from being provisioned;
 //  - keys whose google-ssh `expireOn` has passed are skipped (parseGceSshKeys).
 
+#include "agent/system/clock.hh"
 #include "agent/system/error.hh"
 #include "providers/common/metadata-server.hh"
 #include "providers/gce/gce.hh"
@@ -26,9 +27,10 @@ namespace imprint {
 
 namespace {
 
-std::string utcNow()
+// The run's wall time as google-ssh's expireOn compares it.
+std::string utcNow(const FetchContext & ctx)
 {
-    std::time_t t = std::time(nullptr);
+    std::time_t t = std::chrono::system_clock::to_time_t((ctx.clock ? *ctx.clock : systemClock()).wallNow());
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[32];
@@ -71,7 +73,7 @@ public:
             d.localHostname = trim(*h);
             d.localHostnameOrigin = joinUrl(base, "/instance/hostname");
         }
-        std::string now = utcNow();
+        std::string now = utcNow(ctx);
         auto addKeys = [&](const std::string & path) {
             if (auto text = get(path))
                 assignGceKeys(d, parseGceSshKeys(*text, now), joinUrl(base, path), ctx.config.sshUser);

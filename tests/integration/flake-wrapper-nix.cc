@@ -5,7 +5,7 @@
 // wrapper mode short of nixpkgs: the rebuilt configuration has the overlay's host name and
 // root device, and the image's own definitions where the overlay says nothing.
 
-#include "agent/system/file-ops.hh"
+#include "agent/system/disk-interface.hh"
 #include "agent/render/flake-wrapper.hh"
 #include "tests/support/http-server-helpers.hh"
 
@@ -63,7 +63,7 @@ TEST(FlakeWrapperNix, ParsesAndExtendsTheImageWithTheOverlay)
     fs::copy_file(src / "tests/nix/fixtures/host.nix", dir / "host.nix");
 
     WrapperFlake w{"path:/nix/store/0c7k1hmd1b4bw4plkx0wk4ah1pmbp1dw-source", "generic", "host.nix", "web-1"};
-    ASSERT_TRUE(writeWrapperFlake(realFileOps(), dir, renderWrapperFlake(w)));
+    ASSERT_TRUE(writeWrapperFlake(realDisk(), dir, renderWrapperFlake(w)));
 
     auto parsed = test::runCapture({*nix, "--parse", (dir / "flake.nix").string()});
     ASSERT_EQ(parsed.exitCode, 0) << parsed.err;

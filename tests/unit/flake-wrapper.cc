@@ -126,7 +126,7 @@ TEST(FlakeWrapper, WritesOnceAndDropsAStaleLock)
     auto dir = t.path / "var/lib/imprint/flake";
     auto c = wrapperConfig();
 
-    auto line = prepareWrapperFlake(realFileOps(), host, c, std::string("web-1"));
+    auto line = prepareWrapperFlake(realDisk(), host, c, std::string("web-1"));
     ASSERT_TRUE(line);
     EXPECT_NE(line->find("/var/lib/imprint/flake/flake.nix"), std::string::npos);
     auto first = slurp(dir / "flake.nix");
@@ -136,12 +136,12 @@ TEST(FlakeWrapper, WritesOnceAndDropsAStaleLock)
 
     // Nix wrote a lock; the same wrapper again leaves both alone.
     spit(dir / "flake.lock", "{\"version\": 7}");
-    EXPECT_FALSE(prepareWrapperFlake(realFileOps(), host, c, std::string("web-1")));
+    EXPECT_FALSE(prepareWrapperFlake(realDisk(), host, c, std::string("web-1")));
     EXPECT_TRUE(fs::exists(dir / "flake.lock"));
 
     // A new base (the image was upgraded) or a new name: rewritten, and the old lock goes.
     c.rebuild.base = "path:/nix/store/1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-source";
-    EXPECT_TRUE(prepareWrapperFlake(realFileOps(), host, c, std::string("web-1")));
+    EXPECT_TRUE(prepareWrapperFlake(realDisk(), host, c, std::string("web-1")));
     EXPECT_FALSE(fs::exists(dir / "flake.lock"));
     EXPECT_NE(slurp(dir / "flake.nix").find("1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-source"), std::string::npos);
 }
@@ -151,7 +151,7 @@ TEST(FlakeWrapper, NothingWithoutBase)
     WrapperTempDir t;
     Host host(t.path);
     Config c;
-    EXPECT_FALSE(prepareWrapperFlake(realFileOps(), host, c, std::string("web-1")));
+    EXPECT_FALSE(prepareWrapperFlake(realDisk(), host, c, std::string("web-1")));
     EXPECT_TRUE(fs::is_empty(t.path));
 }
 

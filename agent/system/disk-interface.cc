@@ -1,5 +1,8 @@
-#include "agent/system/file-ops.hh"
+#include "agent/system/disk-interface.hh"
 #include "agent/system/error.hh"
+#include "agent/system/host.hh"
+
+#include <sys/file.h>
 
 #include <cerrno>
 #include <cstring>
@@ -18,9 +21,29 @@ namespace {
     throw Error("cannot " + what + " " + path.string() + ": " + std::strerror(errno));
 }
 
-class RealFileOps : public FileOps
+class RealDisk : public DiskInterface
 {
 public:
+    std::optional<std::string> readFile(const fs::path & path, std::size_t cap) override
+    {
+        return readFileCapped(path, cap);
+    }
+
+    std::optional<FileLock> tryLock(const fs::path & path) override
+    {
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            fail("open the lock file", path);
+        FileLock lock(fd);
+        while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK)
+                return std::nullopt;
+            if (errno != EINTR)
+                fail("lock", path);
+        }
+        return lock;
+    }
+
     void writeFile(const fs::path & path, std::string_view data, mode_t mode) override
     {
         // O_EXCL | O_NOFOLLOW: never write through a name that someone else put there first (a
@@ -108,13 +131,19 @@ public:
 
 } // namespace
 
-FileOps & realFileOps()
+FileLock::~FileLock()
 {
-    static RealFileOps ops;
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+DiskInterface & realDisk()
+{
+    static RealDisk ops;
     return ops;
 }
 
-void atomicWrite(FileOps & ops, const fs::path & path, std::string_view data, mode_t mode)
+void atomicWrite(DiskInterface & ops, const fs::path & path, std::string_view data, mode_t mode)
 {
     fs::path dir = path.parent_path();
     // One fixed temporary name per file: runs are serialised by imprint's lock, and a run killed
