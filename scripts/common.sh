@@ -7,3 +7,9 @@ configure_and_build() {
   cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPRINT_BUILD_TESTS=ON >/dev/null
   ninja -C "$build" -j"$(nproc)" "$@"
 }
+
+configure_and_build_agent() {
+  # The agent alone, without the tests and their packages: what the demo needs.
+  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPRINT_BUILD_TESTS=OFF >/dev/null
+  ninja -C "$build" -j"$(nproc)" "$@"
+}

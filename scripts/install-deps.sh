@@ -55,10 +55,11 @@ fuzz_packages=(
 want=("${build_packages[@]}")
 for arg in "$@"; do
   case "$arg" in
+    --demo) want+=(nix-bin) ;;  # the demo parses the overlay with nix-instantiate
     --tests) want+=("${test_packages[@]}") ;;
     --system-tests) want+=("${system_test_packages[@]}") ;;
     --fuzz) want+=("${fuzz_packages[@]}") ;;
-    *) echo "install-deps: unknown option $arg (known: --tests --system-tests --fuzz)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option $arg (known: --demo --tests --system-tests --fuzz)" >&2; exit 2 ;;
   esac
 done
 
