@@ -1,4 +1,5 @@
 #include "agent/run.hh"
+#include "agent/detect/block-devices.hh"
 #include "agent/fetch/documents.hh"
 #include "agent/report/log.hh"
 #include "agent/fetch/encoding.hh"
@@ -23,6 +24,8 @@ Detection chooseSource(const Runtime & rt)
 {
     if (rt.source)
         return Detection{rt.source->provider, "--source " + rt.source->text};
+    if (auto waited = waitForBlockDevicesProbed(rt.host, rt.clock, kBlockDeviceProbeTimeout))
+        spdlog::info("{}", *waited);
     if (auto d = detectSource(rt.host, rt.config))
         return *d;
     throw NoSourceError("no source identified from local signals (nothing was probed over the network); "

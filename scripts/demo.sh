@@ -26,7 +26,7 @@ fi
 started=$SECONDS
 section "installing what the demo needs (apt, only what is missing)"
 "$repo/scripts/install-deps.sh" --demo
-section "building imprint (the agent only; about 3 minutes on 2 cores the first time)"
+section "building imprint (the agent only; about a minute on 2 cores the first time)"
 # ninja shows its progress: one updating line on a terminal, a line per step in a log.
 NINJA_STATUS="[%f/%t %es] " configure_and_build_agent imprint
 echo "built in $((SECONDS - started)) s: $build/imprint"
@@ -64,11 +64,11 @@ section "what to try next"
 if $keep; then
   echo "The fake machine stays in $machine (its seed: var/lib/cloud/seed/nocloud)."
 else
-  echo "The fake machine was removed; scripts/demo.sh --keep leaves it in place."
+  echo "The fake machine was removed; scripts/demo.sh --keep leaves it in place (DIR below)."
 fi
 shown=$($keep && echo "$machine" || echo DIR)
 cat <<NEXT
-  - Change the seed and look again:
+  - Edit the seed (examples/nocloud) and look again:
       $build/imprint --root $shown --source nocloud:$repo/examples/nocloud fetch
   - Commit it for real in the fake machine (the overlay, state and instance JSON; no rebuild):
       $build/imprint --root $shown run --no-rebuild && cat $shown/var/lib/imprint/host.nix

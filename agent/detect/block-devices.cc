@@ -1,0 +1,59 @@
+#include "agent/detect/block-devices.hh"
+
+#include <string_view>
+
+namespace imprint {
+
+namespace {
+
+bool couldHoldASeed(std::string_view name)
+{
+    for (std::string_view skip : {"loop", "ram", "zram", "dm-", "md", "nbd"})
+        if (name.starts_with(skip))
+            return false;
+    return true;
+}
+
+std::string joined(const std::vector<std::string> & names)
+{
+    std::string out;
+    for (const auto & n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> blockDevicesNotYetProbed(const Host & host)
+{
+    std::vector<std::string> pending;
+    if (!host.isSocket("/run/udev/control"))
+        return pending;
+    for (const auto & name : host.list("/sys/class/block")) {
+        if (!couldHoldASeed(name))
+            continue;
+        auto dev = host.readValue("/sys/class/block/" + name + "/dev");  // "11:0"
+        if (dev && !host.exists("/run/udev/data/b" + *dev))
+            pending.push_back(name);
+    }
+    return pending;
+}
+
+std::optional<std::string> waitForBlockDevicesProbed(const Host & host, Clock & clock, std::chrono::milliseconds timeout)
+{
+    auto pending = blockDevicesNotYetProbed(host);
+    if (pending.empty())
+        return std::nullopt;
+    const auto first = pending;
+    const auto start = clock.now();
+    while (!pending.empty() && clock.now() - start < timeout) {
+        clock.sleepFor(std::chrono::milliseconds(50));
+        pending = blockDevicesNotYetProbed(host);
+    }
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start).count();
+    if (pending.empty())
+        return "waited " + std::to_string(waited) + " ms for udev to probe " + joined(first);
+    return "udev had not probed " + joined(pending) + " after " + std::to_string(waited) + " ms; detecting without them";
+}
+
+} // namespace imprint
