@@ -118,13 +118,14 @@ mkMerge [
       documentation = [ "https://github.com/imprint-nixos/imprint" ];
       description = "imprint: host identity from local seed media (before the network)";
       wantedBy = [ "multi-user.target" ];
-      # Seed media must be known to udev before imprint looks for their by-label links.
-      wants = [ "network-pre.target" "systemd-udev-settle.service" ];
+      # Ordered on what it needs, not on all of local-fs.target (units/imprint-local.service says
+      # why); imprint itself waits, bounded, for udev to probe the block devices present.
+      wants = [ "network-pre.target" ];
       after = [
-        "local-fs.target"
         "systemd-remount-fs.service"
         "systemd-journald.socket"
-        "systemd-udev-settle.service"
+        "systemd-udevd.service"
+        "systemd-udev-trigger.service"
       ];
       before = [
         "network-pre.target"
@@ -136,7 +137,7 @@ mkMerge [
       conflicts = [ "shutdown.target" ];
       unitConfig = {
         DefaultDependencies = false;
-        RequiresMountsFor = "/var/lib/imprint";
+        RequiresMountsFor = "/var/lib/imprint /var/lib/cloud /etc/imprint";
       };
       serviceConfig = {
         Type = "oneshot";

@@ -29,6 +29,8 @@ std::vector<std::string> blockDevicesNotYetProbed(const Host & host)
     std::vector<std::string> pending;
     if (!host.isSocket("/run/udev/control"))
         return pending;
+    if (host.hasEntry("/run/udev/queue"))
+        pending.push_back("queued events");
     for (const auto & name : host.list("/sys/class/block")) {
         if (!couldHoldASeed(name))
             continue;
@@ -52,8 +54,8 @@ std::optional<std::string> waitForBlockDevicesProbed(const Host & host, Clock & 
     }
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start).count();
     if (pending.empty())
-        return "waited " + std::to_string(waited) + " ms for udev to probe " + joined(first);
-    return "udev had not probed " + joined(pending) + " after " + std::to_string(waited) + " ms; detecting without them";
+        return "waited " + std::to_string(waited) + " ms for udev (" + joined(first) + ") before looking for seed media";
+    return "udev was not done (" + joined(pending) + ") after " + std::to_string(waited) + " ms; looking for seed media anyway";
 }
 
 } // namespace imprint

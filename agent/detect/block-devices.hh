@@ -1,8 +1,10 @@
 #pragma once
 // Seed media are found by their by-label link, which udev makes once it has probed the device.
 // Early in the boot (imprint-local.service runs before local-fs.target, without the deprecated
-// systemd-udev-settle) a cdrom the kernel already knows may not be probed yet: detection first
-// waits, briefly and only for the block devices that exist, until udev has a record of each.
+// systemd-udev-settle) a cdrom may not be there yet: its block device appears only once udev has
+// loaded the driver (sr_mod: the qemu tier saw sr0 attach 4 s after the coldplug began), and its
+// link once udev has probed it. So detection first waits, bounded, while udev still has events
+// queued (/run/udev/queue exists) or a block device present has no udev record yet.
 
 #include "agent/system/clock.hh"
 #include "agent/system/host.hh"
@@ -17,9 +19,10 @@ namespace imprint {
 // How long detection waits at most for udev to probe the block devices present.
 inline constexpr std::chrono::milliseconds kBlockDeviceProbeTimeout{10000};
 
-// Block devices that could hold a seed (not loop, ram, zram, device-mapper, md or nbd ones) that
-// udev has not recorded yet (/run/udev/data/b<major>:<minor>). Empty when udev does not run here
-// (no /run/udev/control: a container), since then nobody will record them.
+// What udev has still to do before seed media can be found: "queued events" while it has
+// events queued, and each block device that could hold a seed (not loop, ram, zram,
+// device-mapper, md or nbd ones) it has not recorded yet (/run/udev/data/b<major>:<minor>).
+// Empty when udev does not run here (no /run/udev/control: a container): nobody would record them.
 std::vector<std::string> blockDevicesNotYetProbed(const Host & host);
 
 // Waits (sleeping on `clock`) until blockDevicesNotYetProbed is empty or `timeout` passed.
