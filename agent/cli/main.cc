@@ -139,6 +139,13 @@ int runCommand(const Runtime & rt, const RunOptions & options, bool localOnly, b
         return 0;
     } catch (...) {
         Failure failure = describeFailure(std::current_exception());
+        if (failure.code == ExitCode::NoSource) {
+            // A bare boot of the golden image: nothing to do is not a failure of the unit
+            // (Type=notify without READY=1 would end it as "protocol", failed).
+            spdlog::info("{}", failure.message);
+            notifyReady("no source: nothing to do");
+            return static_cast<int>(failure.code);
+        }
         logEvent(LogEvent::Failed, "", "", failure.message);
         notifyStatus("failed: " + failure.message);
         return static_cast<int>(failure.code);

@@ -323,10 +323,10 @@ def noSignal(ctx):
                 end = int(p.get("ExecMainExitTimestampMonotonic") or 0)
                 c.that(start > 0 and end >= start, f"{unit} ran imprint: {p}")
                 c.that(end - start < 2_000_000, f"{unit} finished at once: took {(end - start) / 1e6:.2f} s")
-            # Exit 3 (no source) is documented; whether the unit then shows as failed is the
-            # units' choice (SuccessExitStatus=3), so it is reported, not asserted.
-            c.note(f"imprint.service after a boot without a source: {snap.get('is-active', '').strip()}, "
-                   f"exit status {props.get('ExecMainStatus')}")
+            # Exit 3 (no source) is a bare boot of the golden image, not a failure: imprint says
+            # READY=1 before it leaves, and SuccessExitStatus=3 keeps the unit active.
+            c.equal(props.get("ExecMainStatus"), "3", "imprint.service exited 3 (no source)")
+            c.equal(snap.get("is-active", "").strip(), "active", "imprint.service is not failed after a boot without a source")
             journal = root.journal("-u", "imprint.service", "-o", "cat")
             c.that(journal.strip() != "", "imprint said something in the journal")
             c.done()
