@@ -43,10 +43,7 @@ public:
         Headers json{{"Metadata-Token", trim(t->body)}, {"Accept", "application/json"}};
 
         std::string instanceUrl = joinUrl(base, "/v1/instance");
-        auto instance = http.get(instanceUrl, json);
-        if (!instance)
-            throw Error(instanceUrl + ": not found (HTTP 404)");
-        SourceData d = parseAkamaiInstance(*instance, instanceUrl);
+        SourceData d = parseAkamaiInstance(getDocument(http, instanceUrl, json), instanceUrl);
         d.source = name();
         std::string keysUrl = joinUrl(base, "/v1/ssh-keys");
         if (auto keys = http.get(keysUrl, json))

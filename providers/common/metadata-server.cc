@@ -103,6 +103,29 @@ bool takeHostname(SourceData & d, const Text & field, const std::string & where)
     return true;
 }
 
+void takeKeys(SourceData & d, const TextList & keys, const std::string & where)
+{
+    for (const auto & k : keys.items)
+        appendKeyLines(d.publicKeys, k);
+    d.publicKeysOrigin = where;
+}
+
+void takeUserData(SourceData & d, const Text & field, const std::string & where)
+{
+    if (!field.present())
+        return;
+    d.userData = *field;
+    d.userDataOrigin = where;
+}
+
+std::string getDocument(HttpClient & http, const std::string & url, std::vector<std::pair<std::string, std::string>> headers)
+{
+    auto body = http.get(url, std::move(headers));
+    if (!body)
+        throw Error(url + ": not found (HTTP 404)");
+    return std::move(*body);
+}
+
 void takePlatformFact(SourceData & d, const std::string & fact, const Text & field)
 {
     if (field.present())

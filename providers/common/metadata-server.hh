@@ -30,6 +30,9 @@ std::optional<std::string> dmiEquals(const Host & host, const std::string & fiel
 // The base URL of a metadata server: ctx.endpoint (--endpoint or config endpoints[source]) or
 // `platformDefault`.
 std::string baseUrl(const FetchContext & ctx, const std::string & platformDefault);
+// GET `url`: the body, or Error("<url>: not found (HTTP 404)") when the document is absent.
+std::string getDocument(HttpClient & http, const std::string & url,
+                        std::vector<std::pair<std::string, std::string>> headers = {});
 // The HTTP client, or an error saying that this source needs the network.
 HttpClient & httpOf(const FetchContext & ctx, const std::string & source);
 
@@ -55,6 +58,10 @@ std::string required(const Text & field, const std::string & origin, const std::
 // Sets d.localHostname when `field` is present, naming where it came from ("key 'hostname' in
 // URL"); returns whether it did.
 bool takeHostname(SourceData & d, const Text & field, const std::string & where);
+// Every key line of `keys` into d.publicKeys, and where they came from.
+void takeKeys(SourceData & d, const TextList & keys, const std::string & where);
+// d.userData from `field` when present (not empty), and where it came from.
+void takeUserData(SourceData & d, const Text & field, const std::string & where);
 // Sets d.facts["platform"][fact] when `field` is present.
 void takePlatformFact(SourceData & d, const std::string & fact, const Text & field);
 

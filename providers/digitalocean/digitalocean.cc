@@ -25,10 +25,7 @@ public:
     {
         std::string base = baseUrl(ctx, "http://169.254.169.254");
         std::string url = joinUrl(base, "/metadata/v1.json");
-        auto doc = httpOf(ctx, name()).get(url);
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404)");
-        SourceData d = parseDigitalOceanMetadata(*doc, url);
+        SourceData d = parseDigitalOceanMetadata(getDocument(httpOf(ctx, name()), url), url);
         d.source = name();
         return d;
     }
@@ -63,13 +60,8 @@ SourceData parseDigitalOceanMetadata(std::string_view text, const std::string & 
     d.origin = origin;
     d.instanceId = required(doc.dropletId, origin, "'droplet_id'");
     takeHostname(d, doc.hostname, "key 'hostname' in " + origin);
-    for (const auto & k : doc.publicKeys.items)
-        appendKeyLines(d.publicKeys, k);
-    d.publicKeysOrigin = "public_keys in " + origin;
-    if (doc.userData.present()) {
-        d.userData = *doc.userData;
-        d.userDataOrigin = "user_data in " + origin;
-    }
+    takeKeys(d, doc.publicKeys, "public_keys in " + origin);
+    takeUserData(d, doc.userData, "user_data in " + origin);
     if (doc.region.value)
         d.facts["platform"]["region"] = *doc.region;
     return d;

@@ -27,10 +27,7 @@ public:
         auto & http = httpOf(ctx, name());
         std::string base = baseUrl(ctx, "http://169.254.169.254");
         std::string url = joinUrl(base, "/hetzner/v1/metadata");
-        auto doc = http.get(url);
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404)");
-        SourceData d = parseHetznerMetadata(*doc, url);
+        SourceData d = parseHetznerMetadata(getDocument(http, url), url);
         d.source = name();
         std::string udUrl = joinUrl(base, "/hetzner/v1/userdata");
         if (auto ud = http.get(udUrl); ud && !ud->empty()) {
@@ -52,9 +49,7 @@ SourceData parseHetznerMetadata(std::string_view text, const std::string & origi
     readKey(j, "public-keys", keys);
     readKey(j, "region", region);
     readKey(j, "availability-zone", zone);
-    for (const auto & k : keys.items)
-        appendKeyLines(d.publicKeys, k);
-    d.publicKeysOrigin = "public-keys in " + origin;
+    takeKeys(d, keys, "public-keys in " + origin);
     takePlatformFact(d, "region", region);
     takePlatformFact(d, "availability_zone", zone);
     return d;

@@ -26,10 +26,7 @@ public:
     SourceData fetch(const FetchContext & ctx) const override
     {
         std::string url = joinUrl(baseUrl(ctx, "http://169.254.169.254"), "/opc/v2/instance/");
-        auto doc = httpOf(ctx, name()).get(url, {{"Authorization", "Bearer Oracle"}});
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404)");
-        SourceData d = parseOracleInstance(*doc, url);
+        SourceData d = parseOracleInstance(getDocument(httpOf(ctx, name()), url, {{"Authorization", "Bearer Oracle"}}), url);
         d.source = name();
         return d;
     }

@@ -38,10 +38,7 @@ public:
         auto & http = httpOf(ctx, name());
         std::string base = baseUrl(ctx, ctx.config.scalewayUseIpv6 ? "http://[fd00:42::42]" : "http://169.254.42.42");
         std::string url = joinUrl(base, "/conf") + "?format=json";
-        auto doc = http.get(url);
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404)");
-        SourceData d = parseScalewayConf(*doc, url);
+        SourceData d = parseScalewayConf(getDocument(http, url), url);
         d.source = name();
         HttpRequest ud;
         ud.url = joinUrl(base, "/user_data/cloud-init");

@@ -26,10 +26,9 @@ public:
     SourceData fetch(const FetchContext & ctx) const override
     {
         std::string url = joinUrl(baseUrl(ctx, "http://169.254.169.254"), "/metadata/v1.json");
-        auto doc = httpOf(ctx, name()).get(url);
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404; is the metadata service enabled for this server?)");
-        SourceData d = parseUpCloudMetadata(*doc, url);
+        auto doc = withContext("while reading UpCloud's metadata (is the metadata service enabled for this server?)",
+                               [&] { return getDocument(httpOf(ctx, name()), url); });
+        SourceData d = parseUpCloudMetadata(doc, url);
         d.source = name();
         return d;
     }
@@ -59,13 +58,8 @@ SourceData parseUpCloudMetadata(std::string_view text, const std::string & origi
     d.origin = origin;
     d.instanceId = required(doc.instanceId, origin, "'instance_id'");
     takeHostname(d, doc.hostname, "key 'hostname' in " + origin);
-    for (const auto & k : doc.publicKeys.items)
-        appendKeyLines(d.publicKeys, k);
-    d.publicKeysOrigin = "public_keys in " + origin;
-    if (doc.userData.present()) {
-        d.userData = *doc.userData;
-        d.userDataOrigin = "user_data in " + origin;
-    }
+    takeKeys(d, doc.publicKeys, "public_keys in " + origin);
+    takeUserData(d, doc.userData, "user_data in " + origin);
     takePlatformFact(d, "zone", doc.region);
     return d;
 }

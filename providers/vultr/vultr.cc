@@ -35,10 +35,7 @@ public:
         auto & http = httpOf(ctx, name());
         std::string base = baseUrl(ctx, "http://169.254.169.254");
         std::string url = joinUrl(base, "/v1.json");
-        auto doc = http.get(url);
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404)");
-        SourceData d = parseVultrMetadata(*doc, url);
+        SourceData d = parseVultrMetadata(getDocument(http, url), url);
         d.source = name();
         std::string udUrl = joinUrl(base, "/latest/user-data");
         if (auto ud = http.get(udUrl); ud && !ud->empty()) {
@@ -85,9 +82,7 @@ SourceData parseVultrMetadata(std::string_view text, const std::string & origin)
     // The UUID is the instance's id today (cloud-init's too); the numeric one stays a fact.
     d.instanceId = doc.instanceV2Id.present() ? *doc.instanceV2Id : required(doc.instanceId, origin, "'instance-v2-id'");
     takeHostname(d, doc.hostname, "key 'hostname' in " + origin);
-    for (const auto & k : doc.publicKeys.items)
-        appendKeyLines(d.publicKeys, k);
-    d.publicKeysOrigin = "public-keys in " + origin;
+    takeKeys(d, doc.publicKeys, "public-keys in " + origin);
     takePlatformFact(d, "region", doc.region.regionCode);
     takePlatformFact(d, "country", doc.region.countryCode);
     takePlatformFact(d, "legacy_instance_id", doc.instanceId);
