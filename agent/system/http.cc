@@ -1,12 +1,14 @@
 #include "agent/system/http.hh"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace imprint {
@@ -163,7 +165,20 @@ struct Attempt
     std::optional<HttpResponse> response;  // set on success or 404
     std::optional<HttpError> error;
     std::optional<milliseconds> retryAfter;
+    bool refusedLocally = false;           // connect(2) said EACCES: a prohibit route, a firewall
 };
+
+// systemd-imds's locked mode (systemd >= 261) routes to the metadata server only the sockets that
+// carry systemd-imdsd's firewall mark; every other one meets a prohibit route. Setting a mark
+// needs CAP_NET_ADMIN, which imprint's units (root) have.
+constexpr std::uint32_t kImdsFirewallMark = 0x7FFF0815;
+
+int markForImds(void *, curl_socket_t fd, curlsocktype)
+{
+    std::uint32_t mark = kImdsFirewallMark;
+    ::setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark);  // without the capability: refused again, said then
+    return CURL_SOCKOPT_OK;
+}
 
 class CurlHttpClient : public HttpClient
 {
@@ -206,6 +221,15 @@ public:
                 if (++redirects > 5)
                     throw HttpError(what + ": too many redirects", HttpFailure::Permanent, a.response->status);
                 current.url = next;
+                --attempt;
+                continue;
+            }
+            if (a.refusedLocally && !imdsMark_) {
+                // Ask once more the way systemd-imdsd does; it costs nothing where no rule uses
+                // the mark, and it is what reaches the server in systemd-imds's locked mode.
+                imdsMark_ = true;
+                spdlog::info("{}: refused by this machine; asking again with systemd-imdsd's firewall mark (0x{:X})",
+                             what, kImdsFirewallMark);
                 --attempt;
                 continue;
             }
@@ -294,6 +318,8 @@ private:
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (req.unixSocket)
             curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, req.unixSocket->c_str());
+        if (imdsMark_)
+            curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, markForImds);
         if (req.localPorts) {
             // libcurl tries each port from the first until one binds (others may be in use).
             curl_easy_setopt(curl, CURLOPT_LOCALPORT, req.localPorts->first);
@@ -323,12 +349,15 @@ private:
                 long osErrno = 0;
                 curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
                 if (rc == CURLE_COULDNT_CONNECT && (osErrno == EACCES || osErrno == EPERM)) {
-                    // Refused by this machine itself (a prohibit route, a firewall): asking again
-                    // will not help. systemd-imds's locked mode does this to every process but
-                    // systemd-imdsd.
+                    // Refused by this machine itself (a prohibit route, a firewall): retrying the
+                    // same way will not help (request() tries once with systemd-imdsd's mark).
                     kind = HttpFailure::Forbidden;
+                    a.refusedLocally = true;
                     detail = "this machine refuses the connection (" + std::string(std::strerror(static_cast<int>(osErrno)))
-                        + ": a prohibit route or a firewall, such as systemd-imds's locked mode)";
+                        + ": a prohibit route or a firewall"
+                        + (imdsMark_ ? "; asked again with systemd-imdsd's firewall mark: no rule lets it through, "
+                                       "or imprint may not set it (CAP_NET_ADMIN))"
+                                     : ")");
                 }
                 a.error.emplace(what + ": " + detail + " (" + describe(kind) + ")", kind);
             }
@@ -357,6 +386,7 @@ private:
     std::shared_ptr<Clock> clockOwner_;  // null: the system clock
     Clock & clock_;
     CURL * curl_ = nullptr;
+    bool imdsMark_ = false;  // set after a locally refused connection (see markForImds)
     std::optional<steady_clock::time_point> start_;
     const std::string empty_;
 };

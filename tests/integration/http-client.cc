@@ -351,9 +351,10 @@ TEST(HttpClient, AStepAfterTheFetchGetsADeadlineOfItsOwn)
 
 TEST(HttpClient, AConnectionThisMachineRefusesIsNotRetried)
 {
-    // systemd-imds's locked mode: a prohibit route to the metadata server for every process but
-    // systemd-imdsd. connect(2) then fails with EACCES at once; retrying cannot help, so the
-    // fetch ends at once with a sentence that says why.
+    // A prohibit route to the metadata server (systemd-imds's locked mode without its marked
+    // route, or a firewall): connect(2) fails with EACCES at once. imprint asks once more with
+    // systemd-imdsd's firewall mark (the nspawn tier's imds-locked scenario shows it getting
+    // through that way), then ends at once with a sentence that says why; no backoff.
     if (::geteuid() != 0 || !std::filesystem::exists("/usr/bin/unshare") || !std::filesystem::exists("/usr/sbin/ip"))
         GTEST_SKIP() << "needs root, unshare(1) and ip(8) to build a network namespace with a prohibit route";
     std::string root = imprint::test::makeTempDir("prohibit");
@@ -365,6 +366,7 @@ TEST(HttpClient, AConnectionThisMachineRefusesIsNotRetried)
         GTEST_SKIP() << "cannot create a network namespace here: " << r.err;
     EXPECT_EQ(r.exitCode, 1) << r.err;
     EXPECT_NE(r.err.find("this machine refuses the connection"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("asked again with systemd-imdsd's firewall mark"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("http://169.254.169.254/hetzner/v1/metadata"), std::string::npos) << r.err;
     EXPECT_LT(r.elapsed, std::chrono::seconds(5)) << "retried: " << r.err;
     std::filesystem::remove_all(root);

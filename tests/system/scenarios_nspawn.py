@@ -302,6 +302,32 @@ def ec2(ctx):
             c.done()
 
 
+# systemd-imds's locked mode (systemd >= 261, its 85-imds-early.network): a prohibit route to the
+# metadata server in the main table, and the server reachable only through a table that the
+# policy rule for systemd-imdsd's firewall mark selects. Built here by hand in the guest's
+# namespace, as networkd would build it; Debian 12's systemd has no systemd-imds.
+IMDS_MARK, IMDS_TABLE = "0x7fff0815", str(0x7FFF0815)
+
+
+@scenario("imds-locked", "systemd-imds's locked mode: imprint still reaches the metadata server with its mark")
+def imdsLocked(ctx):
+    ctx.workDir.mkdir(parents=True, exist_ok=True)
+    with nspawn.LinkLocalNetwork("lock") as net, nspawn.MetadataServer(net, EC2_CONTENT, ctx.workDir) as imds:
+        net.ip("-n", net.guest, "route", "add", "prohibit", "169.254.169.254/32")
+        net.ip("-n", net.guest, "route", "add", "169.254.169.254/32", "dev", net.guestIf, "table", IMDS_TABLE)
+        net.ip("-n", net.guest, "rule", "add", "fwmark", IMDS_MARK, "lookup", IMDS_TABLE, "priority", "100")
+        with boot(ctx, "snapshot boot", netns=net.guest,
+                  dmi={"product_uuid": "ec2e1916-9099-7caf-fd21-012345abcdef", "sys_vendor": "Amazon EC2",
+                       "product_name": "t3.micro"}) as root:
+            c = Checks()
+            snap = root.snapshot("boot")
+            checkApplied(c, snap, "ip-10-0-0-5", "after boot")
+            c.that(imds.log() != [], "the metadata server was reached through the marked route")
+            c.contains(root.journal("-u", "imprint.service", "-o", "cat"), "asking again with systemd-imdsd's firewall mark",
+                       "imprint says it used the mark")
+            c.done()
+
+
 @scenario("no-signal-no-packet", "no signal at all: imprint finishes at once and sends not one packet")
 def noSignal(ctx):
     ctx.workDir.mkdir(parents=True, exist_ok=True)
