@@ -120,6 +120,12 @@ std::vector<FaultCase> allFaultCases()
     return out;
 }
 
+// How ctest names each case ("ec2/404", not the struct's bytes).
+void PrintTo(const FaultCase & f, std::ostream * os)
+{
+    *os << f.platform << "/" << f.fault;
+}
+
 class ProviderFault : public ::testing::TestWithParam<FaultCase> {};
 
 } // namespace
