@@ -328,7 +328,12 @@ in
 
       warnings = rootFileSystem.warnings ++ lib.optional (cfg.overlay.priority <= 50 || cfg.overlay.priority >= 100) "services.imprint.overlay.priority = ${toString cfg.overlay.priority}: with 100 or more the image's plain definitions (fileSystems.\"/\".device) conflict with or beat the overlay; with 50 or less the overlay beats your own lib.mkForce.";
 
-      environment.etc."imprint/imprint.yaml".source = settingsFormat.generate "imprint.yaml" cfg.settings;
+      # JSON, which is YAML (1.2, as yaml-cpp reads it), written by Nix itself like
+      # lib.generators.toYAML: pkgs.formats.yaml's generate runs remarshal, and merely
+      # evaluating that Python package was 88% of what this module adds to every evaluation of
+      # the system, the rebuild of each copy included (bench/results/rebuild-eval.md).
+      environment.etc."imprint/imprint.yaml".text =
+        "# services.imprint (NixOS module), as JSON, which is YAML\n" + builtins.toJSON cfg.settings + "\n";
       # What the overlay asked for and this system does not have: the overlay's own warnings (they
       # start "imprint: "), kept in the built system so that imprint reads them after the rebuild
       # and `imprint status` and the journal say them too.

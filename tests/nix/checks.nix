@@ -38,7 +38,8 @@ let
   };
 
   failedAssertions = c: map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
-  yaml = c: c.environment.etc."imprint/imprint.yaml".source.value;
+  # The rendered file: a comment line, then the settings as JSON (which is YAML).
+  yaml = c: builtins.fromJSON (builtins.elemAt (builtins.match "#[^\n]*\n(.*)\n" c.environment.etc."imprint/imprint.yaml".text) 0);
 
   fakeStore = name: "/nix/store/11111111111111111111111111111111-${name}";
   nixpkgsInput = {

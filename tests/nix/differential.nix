@@ -295,7 +295,8 @@ let
     // {
       inherit (e.config.networking) hostName domain;
       keys = keys "root" e;
-      yaml = e.config.environment.etc."imprint/imprint.yaml".source.value;
+      # The rendered file: a comment line, then the settings as JSON (which is YAML).
+      yaml = builtins.fromJSON (builtins.elemAt (builtins.match "#[^\n]*\n(.*)\n" e.config.environment.etc."imprint/imprint.yaml".text) 0);
       assertions = map (a: a.message) (builtins.filter (a: !a.assertion) e.config.assertions);
       inherit (e.config) warnings;
     };

@@ -31,7 +31,7 @@ in
     { }:
     {
       type = valueType;
-      # The real one runs remarshal; tests read what would be rendered from `value`.
+      # The real one runs remarshal; the module writes its JSON itself and does not call this.
       generate = name: value: drv name // { inherit value; };
     };
   callPackage = fn: args: drv "imprint";
