@@ -106,16 +106,7 @@ void takeMetaData(SourceData & d, const std::pair<std::string, std::string> & me
         return;
     if (!md.is_object())
         throw Error(origin + ": meta-data must be a mapping");
-    Text id, host;
-    readKey(md, "instance-id", id);
-    readKey(md, "local-hostname", host);
-    if (id.present())
-        d.instanceId = *id;
-    takeHostname(d, host, "key 'local-hostname' in " + origin);
-    if (auto keys = md.find("public-keys"); keys != md.end()) {
-        d.publicKeysOrigin = "key 'public-keys' in " + origin;
-        d.publicKeys = publicKeysFromMetaData(*keys, d.publicKeysOrigin);
-    }
+    takeMetaDataIdentity(d, md, origin);
 }
 
 } // namespace

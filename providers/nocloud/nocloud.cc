@@ -8,6 +8,7 @@
 #include "agent/fetch/documents.hh"
 #include "agent/system/error.hh"
 #include "agent/fetch/mount.hh"
+#include "providers/common/metadata-server.hh"
 #include "providers/provider.hh"
 
 namespace imprint {
@@ -278,6 +279,23 @@ private:
 std::unique_ptr<Provider> makeNoCloudProvider()
 {
     return std::make_unique<NoCloudProvider>();
+}
+
+void takeMetaDataIdentity(SourceData & d, const nlohmann::json & metaData, const std::string & origin,
+                          std::initializer_list<const char *> keyNames)
+{
+    Text id, host;
+    readKey(metaData, "instance-id", id);
+    readKey(metaData, "local-hostname", host);
+    if (id.present())
+        d.instanceId = *id;
+    takeHostname(d, host, "key 'local-hostname' in " + origin);
+    for (const char * key : keyNames)
+        if (auto keys = metaData.find(key); keys != metaData.end() && !keys->is_null()) {
+            d.publicKeysOrigin = std::string("key '") + key + "' in " + origin;
+            d.publicKeys = publicKeysFromMetaData(*keys, d.publicKeysOrigin);
+            return;
+        }
 }
 
 } // namespace imprint

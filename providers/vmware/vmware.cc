@@ -130,18 +130,7 @@ SourceData parseVmwareMetadata(std::string_view text, const std::string & origin
         throw Error(origin + ": expected a mapping (JSON or YAML)");
     SourceData d;
     d.origin = origin;
-    Text id, host;
-    readKey(md, "instance-id", id);
-    readKey(md, "local-hostname", host);
-    if (id.present())
-        d.instanceId = *id;
-    takeHostname(d, host, "key 'local-hostname' in " + origin);
-    for (const char * key : {"public-keys-data", "public_keys_data", "public-keys", "public_keys"})
-        if (auto keys = md.find(key); keys != md.end() && !keys->is_null()) {
-            d.publicKeysOrigin = std::string("key '") + key + "' in " + origin;
-            d.publicKeys = publicKeysFromMetaData(*keys, d.publicKeysOrigin);
-            break;
-        }
+    takeMetaDataIdentity(d, md, origin, {"public-keys-data", "public_keys_data", "public-keys", "public_keys"});
     return d;
 }
 

@@ -11,7 +11,7 @@ command -v clang++ >/dev/null || { echo "build.sh: clang++ missing (scripts/inst
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-    -DIMPRINT_SANITIZE=ON -DIMPRINT_FUZZ=ON >/dev/null
+    -DIMPRINT_SANITIZE=ON -DIMPRINT_FUZZ=ON -DIMPRINT_UNITY_BUILD=OFF >/dev/null
 fi
 targets=("$@")
 ((${#targets[@]})) || targets=(imprint-fuzz)
