@@ -6,12 +6,16 @@ namespace imprint {
 
 namespace {
 
+// The disks a seed comes on (a cdrom, a virtio, SCSI, Xen, NVMe or MMC disk and their
+// partitions): the kinds udev's persistent-storage rules describe, so each gets a udev record.
+// Not a floppy, a loop, ram, zram, device-mapper, md or nbd device: udev may keep no record of
+// those, and waiting for one would cost the whole bound on every boot.
 bool couldHoldASeed(std::string_view name)
 {
-    for (std::string_view skip : {"loop", "ram", "zram", "dm-", "md", "nbd"})
-        if (name.starts_with(skip))
-            return false;
-    return true;
+    for (std::string_view kind : {"sr", "vd", "sd", "xvd", "nvme", "mmcblk"})
+        if (name.starts_with(kind))
+            return true;
+    return false;
 }
 
 std::string joined(const std::vector<std::string> & names)

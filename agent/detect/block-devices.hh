@@ -20,8 +20,8 @@ namespace imprint {
 inline constexpr std::chrono::milliseconds kBlockDeviceProbeTimeout{10000};
 
 // What udev has still to do before seed media can be found: "queued events" while it has
-// events queued, and each block device that could hold a seed (not loop, ram, zram,
-// device-mapper, md or nbd ones) it has not recorded yet (/run/udev/data/b<major>:<minor>).
+// events queued, and each disk that could hold a seed (a cdrom, a virtio, SCSI, Xen, NVMe or MMC
+// disk or partition) it has not recorded yet (/run/udev/data/b<major>:<minor>).
 // Empty when udev does not run here (no /run/udev/control: a container): nobody would record them.
 std::vector<std::string> blockDevicesNotYetProbed(const Host & host);
 
