@@ -9,6 +9,7 @@
 
 #include "agent/fetch/encoding.hh"
 #include "agent/system/error.hh"
+#include "providers/common/meta-data-tree.hh"
 #include "providers/common/metadata-server.hh"
 
 namespace imprint {
@@ -32,15 +33,8 @@ public:
     {
         auto & http = httpOf(ctx, name());
         std::string base = baseUrl(ctx, ctx.config.akamaiUseIpv6 ? "http://[fd00:a9fe:a9fe::1]" : "http://169.254.169.254");
-        // The token is a secret: it travels only in a request header, never in a message.
-        HttpRequest put;
-        put.method = "PUT";
-        put.url = joinUrl(base, "/v1/token");
-        put.headers = {{"Metadata-Token-Expiry-Seconds", "300"}};
-        auto t = http.request(put);
-        if (!t || trim(t->body).empty())
-            throw Error(put.url + ": " + (t ? "an empty token" : "not found (HTTP 404)"));
-        Headers json{{"Metadata-Token", trim(t->body)}, {"Accept", "application/json"}};
+        const SessionToken dance{"/v1/token", "Metadata-Token-Expiry-Seconds", "300", "Metadata-Token"};
+        Headers json{{dance.tokenHeader, requestSessionToken(http, base, dance)}, {"Accept", "application/json"}};
 
         std::string instanceUrl = joinUrl(base, "/v1/instance");
         SourceData d = parseAkamaiInstance(getDocument(http, instanceUrl, json), instanceUrl);

@@ -34,10 +34,7 @@ public:
         std::string base = baseUrl(ctx, "http://169.254.169.254");
         std::vector<std::pair<std::string, std::string>> headers{{"Metadata", "true"}};
         std::string url = joinUrl(base, std::string("/metadata/instance?api-version=") + kApiVersion);
-        auto doc = http.get(url, headers);
-        if (!doc)
-            throw Error(url + ": not found (HTTP 404)");
-        SourceData d = parseAzureInstance(*doc, url);
+        SourceData d = parseAzureInstance(getDocument(http, url, headers), url);
         d.source = name();
         d.origin = base;
         std::string udUrl = joinUrl(base, std::string("/metadata/instance/compute/userData?api-version=")
@@ -192,10 +189,7 @@ void reportAzureReady(HttpClient & http, const std::string & wireserver)
     std::vector<std::pair<std::string, std::string>> headers{{"x-ms-version", kWireVersion},
                                                              {"x-ms-agent-name", kAgentName}};
     std::string goalUrl = joinUrl(wireserver, "/machine/?comp=goalstate");
-    auto goal = http.get(goalUrl, headers);
-    if (!goal)
-        throw Error(goalUrl + ": not found (HTTP 404)");
-    AzureGoalState g = parseAzureGoalState(*goal, goalUrl);
+    AzureGoalState g = parseAzureGoalState(getDocument(http, goalUrl, headers), goalUrl);
     HttpRequest post;
     post.method = "POST";
     post.url = joinUrl(wireserver, "/machine/?comp=health");

@@ -26,17 +26,21 @@ std::vector<std::pair<std::string, std::string>> MetaDataTree::headers() const
     return {{tokenDance_->tokenHeader, *token_}};
 }
 
-void MetaDataTree::renewToken()
+std::string requestSessionToken(HttpClient & http, const std::string & base, const SessionToken & dance)
 {
     HttpRequest put;
     put.method = "PUT";
-    put.url = joinUrl(base_, tokenDance_->path);
-    put.headers = {{tokenDance_->ttlHeader, tokenDance_->ttl}};
-    auto r = http_.request(put);
-    // The token is a secret: it travels only in a request header and never in a message.
+    put.url = joinUrl(base, dance.path);
+    put.headers = {{dance.ttlHeader, dance.ttl}};
+    auto r = http.request(put);
     if (!r || trim(r->body).empty())
         throw Error(put.url + ": " + (r ? "an empty session token" : "not found (HTTP 404)"));
-    token_ = trim(r->body);
+    return trim(r->body);
+}
+
+void MetaDataTree::renewToken()
+{
+    token_ = requestSessionToken(http_, base_, *tokenDance_);
 }
 
 std::optional<std::string> MetaDataTree::get(const std::string & path)

@@ -23,6 +23,10 @@ struct SessionToken
     std::string tokenHeader;
 };
 
+// One session token (a secret: it travels only in a request header, never in a message):
+// PUT base + dance.path with the TTL header; Error naming the URL when none comes back.
+std::string requestSessionToken(HttpClient & http, const std::string & base, const SessionToken & dance);
+
 class MetaDataTree
 {
 public:

@@ -31,10 +31,7 @@ public:
         auto & http = httpOf(ctx, name());
         std::string base = joinUrl(baseUrl(ctx, "http://169.254.169.254"), "/openstack/latest");
         std::string metaUrl = base + "/meta_data.json";
-        auto meta = http.get(metaUrl);
-        if (!meta)
-            throw Error(metaUrl + ": not found (HTTP 404)");
-        SourceData d = parseOpenStackMetaData(*meta, metaUrl);
+        SourceData d = parseOpenStackMetaData(getDocument(http, metaUrl), metaUrl);
         d.source = name();
         d.origin = base;
         std::string udUrl = base + "/user_data";
