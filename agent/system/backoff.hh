@@ -68,42 +68,20 @@ inline RetryDecision decideRetry(const BackoffPolicy & policy, int retry, int ma
 // Far beyond any deadline, so decideRetry gives up; the bound only keeps the arithmetic finite.
 inline constexpr std::chrono::seconds maxRetryAfter{999'999'999};
 
-// Parses a Retry-After value given as delta-seconds ("120"); anything else is nullopt (see
-// retryAfterDelay for the HTTP-date form).
-inline std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value)
-{
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
-        value.remove_suffix(1);
-    if (value.empty() || value.size() > 9)
-        return std::nullopt;
-    long long seconds = 0;
-    for (char c : value) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        seconds = seconds * 10 + (c - '0');
-    }
-    return std::chrono::milliseconds{seconds * 1000};
-}
+// An HTTP-date (RFC 9110 section 5.6.7) as libcurl reads it (curl_getdate): IMF-fixdate, RFC 850
+// and asctime, and the looser spellings curl also takes. nullopt when curl makes no date of it.
+std::optional<std::chrono::sys_seconds> parseHttpDate(std::string_view text);
 
-// Parses an HTTP-date (RFC 9110 section 5.6.7): the IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"
-// that senders must use, and the obsolete forms recipients must still accept, RFC 850
-// "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994". Names are
-// case-sensitive, as the grammar says; a day name that does not match the date, an impossible
-// date or time, or anything around it is nullopt. An RFC 850 two-digit year is read as the
-// most recent year with those digits that is not more than 50 years after `now`'s year.
-// Seconds since the epoch (the form's own resolution; wide enough for any four-digit year).
-std::optional<std::chrono::sys_seconds> parseHttpDate(std::string_view text, std::chrono::system_clock::time_point now);
-
-// The wait a Retry-After value asks for (RFC 9110 section 10.2.3), or nullopt when it is neither
-// form (the computed backoff then applies). Delta-seconds as parseRetryAfter. An HTTP-date is
-// taken relative to the server's own Date header when that parses (both stamps then come from
-// the same clock, which matters at first boot, when ours may be far off), else to `localNow`;
-// a date in the past means no wait; the wait is capped at maxRetryAfter. The overall deadline is
-// applied afterwards by decideRetry, as for delta-seconds.
+// The wait a Retry-After asks for (RFC 9110 section 10.2.3), or nullopt when it asks for none
+// that can be read (the computed backoff then applies). `curlSeconds` is libcurl's reading of the
+// header (CURLINFO_RETRY_AFTER: 0 when absent or unreadable), which serves the delta-seconds form.
+// A date is measured against the server's own Date header when that parses, not against the
+// local clock as CURLINFO_RETRY_AFTER does: at first boot ours may be years off, and both stamps
+// then come from one clock. `localNow` is the reference only without a Date. A date in the past
+// means no wait; every wait is capped at maxRetryAfter, and decideRetry applies the deadline.
 std::optional<std::chrono::milliseconds> retryAfterDelay(std::string_view value,
                                                          std::optional<std::string_view> serverDate,
-                                                         std::chrono::system_clock::time_point localNow);
+                                                         std::chrono::system_clock::time_point localNow,
+                                                         long long curlSeconds);
 
 } // namespace imprint

@@ -373,9 +373,11 @@ private:
         if (status == 429 || status == 503) {
             if (auto ra = t.headers.find("retry-after"); ra != t.headers.end()) {
                 auto date = t.headers.find("date");
+                curl_off_t curlSeconds = 0;
+                curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &curlSeconds);
                 a.retryAfter = retryAfterDelay(ra->second,
                                                date == t.headers.end() ? std::nullopt : std::optional<std::string_view>(date->second),
-                                               clock_.wallNow());
+                                               clock_.wallNow(), curlSeconds);
             }
         }
         a.error.emplace(what + ": HTTP " + std::to_string(status) + " (" + describe(kind) + ")", kind, status);

@@ -170,6 +170,28 @@ TEST(HttpClient, HonoursRetryAfterOn429)
     EXPECT_EQ(clock->sleeps[0].count(), 2000);
 }
 
+// libcurl reads delta-seconds (CURLINFO_RETRY_AFTER) afresh for every transfer on the one
+// handle: a later header it cannot read, or a "0", takes the computed backoff, not the last wait.
+TEST(HttpClient, AnUnreadableRetryAfterTakesTheComputedBackoff)
+{
+    std::atomic<int> n{0};
+    TestHttpServer server([&](const TestRequest &) {
+        switch (++n) {
+        case 1: return TestReply{429, "", {{"Retry-After", "2"}}, Fault::None};
+        case 2: return TestReply{429, "", {{"Retry-After", "soon"}}, Fault::None};
+        case 3: return TestReply{503, "", {{"Retry-After", "0"}}, Fault::None};
+        default: return TestReply::text("ok");
+        }
+    });
+    auto clock = std::make_shared<RecordingClock>();
+    auto http = makeHttpClient(fastConfig(), clock);
+    EXPECT_EQ(http->get(server.url() + "/x"), "ok");
+    ASSERT_EQ(clock->sleeps.size(), 3u);
+    EXPECT_EQ(clock->sleeps[0].count(), 2000);
+    EXPECT_EQ(clock->sleeps[1].count(), 100);  // jitter 1.0: the full backoff of the second retry
+    EXPECT_EQ(clock->sleeps[2].count(), 200);
+}
+
 TEST(HttpClient, HonoursRetryAfterDateOn503RelativeToTheServersDate)
 {
     // The server's clock is in 1994: the wait is the difference of its two stamps, whatever ours says.
