@@ -17,32 +17,37 @@ namespace imprint {
 
 using nlohmann::json;
 
+std::size_t utf8SequenceLength(std::string_view s, std::size_t i)
+{
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80)
+        return 1;
+    std::size_t len;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (i + len > s.size())
+        return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
+        return 0;  // overlong
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
 bool isValidUtf8(std::string_view s)
 {
-    std::size_t i = 0, n = s.size();
-    while (i < n) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) { ++i; continue; }
-        std::size_t len;
-        std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (i + len > n)
+    for (std::size_t i = 0, len; i < s.size(); i += len)
+        if ((len = utf8SequenceLength(s, i)) == 0)
             return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-            return false;  // overlong
-        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
     return true;
 }
 
@@ -85,6 +90,31 @@ std::optional<bool> yamlBool(const std::string & s)
     return std::nullopt;
 }
 
+// yaml-cpp 0.7 decodes the double-quoted escapes \N (U+0085) and \_ (U+00A0) to the code
+// point's one Latin-1 byte instead of its UTF-8. Everything else in a scalar is valid UTF-8 (the
+// text was checked whole, and yaml-cpp encodes \x, \u and \U properly), so a lone 0x85 or 0xA0
+// where a character starts is one of these two escapes, and becomes the character it names.
+std::string utf8FromYamlCpp(const std::string & value, const std::string & origin)
+{
+    if (isValidUtf8(value))
+        return value;
+    std::string out;
+    out.reserve(value.size() + 16);
+    for (std::size_t i = 0, len; i < value.size(); i += len) {
+        if ((len = utf8SequenceLength(value, i)) != 0) {
+            out.append(value, i, len);
+            continue;
+        }
+        auto c = static_cast<unsigned char>(value[i]);
+        if (c != 0x85 && c != 0xA0)
+            throw Error(origin + ": a scalar is not valid UTF-8 once unescaped");
+        out += '\xC2';
+        out += value[i];
+        len = 1;
+    }
+    return out;
+}
+
 // Builds the JSON tree straight from yaml-cpp's parser events. yaml-cpp's own node graph costs
 // about 500 bytes a node before anything can count them (16 MiB of "- a" lines peaked at 2.1 GB):
 // here every node is counted as it arrives, aliases by the size of what they repeat, so memory
@@ -108,8 +138,9 @@ public:
         add(it->second.value, YAML::NullAnchor, it->second.key, it->second.nodes);
     }
 
-    void OnScalar(const YAML::Mark &, const std::string & tag, YAML::anchor_t anchor, const std::string & value) override
+    void OnScalar(const YAML::Mark &, const std::string & tag, YAML::anchor_t anchor, const std::string & escaped) override
     {
+        std::string value = utf8FromYamlCpp(escaped, origin_);
         json v = value;
         if (tag == "?") {  // a plain scalar: resolve like PyYAML's safe_load
             if (isYamlNull(value))

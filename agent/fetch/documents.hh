@@ -25,6 +25,9 @@ void checkText(std::string_view data, const std::string & origin);
 // True when `data` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool isValidUtf8(std::string_view data);
 
+// The length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), or 0.
+std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
+
 // Parses YAML (1.1 scalars as PyYAML reads them: yes/no/on/off/true/false are booleans, ~ and
 // null are null; every other plain scalar stays a string) into JSON. Empty document -> null.
 nlohmann::json parseYaml(std::string_view text, const std::string & origin);

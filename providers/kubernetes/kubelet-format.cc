@@ -45,16 +45,6 @@ void appendUtf8(std::string & out, std::uint32_t cp)
     }
 }
 
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0.
-std::size_t utf8SequenceLength(std::string_view s, std::size_t i)
-{
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (n == 0 || i + n > s.size())
-        return 0;
-    return isValidUtf8(s.substr(i, n)) ? n : 0;
-}
-
 // strconv.Unquote for a double-quoted literal, plus the stricter raw-byte rules documented in
 // the header. Returns the decoded bytes or the first problem.
 std::string unquote(std::string_view q, std::optional<QuoteProblem> & problem)

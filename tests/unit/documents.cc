@@ -46,6 +46,18 @@ TEST(Documents, RejectsNulAndInvalidUtf8)
     EXPECT_NO_THROW(parseYaml("a: ünïcödé 🚀", "t"));
 }
 
+// YAML's double-quoted escapes name characters; whatever yaml-cpp makes of them, the tree holds
+// their UTF-8 (a fuzzer's "\N" once left a lone 0x85 that nlohmann's dump threw on).
+TEST(Documents, EscapedCharactersAreUtf8)
+{
+    json j = parseYaml("a: \"x\\Ny\\_z\"\nb: \"\\L\\P\\x85\\u00A0\\U0001F680\"\n\"k\\N\": 1\n", "t");
+    EXPECT_EQ(j["a"], "x\u0085y\u00A0z");
+    EXPECT_EQ(j["b"], "\u2028\u2029\u0085\u00A0\U0001F680");
+    EXPECT_TRUE(j.contains("k\u0085"));
+    EXPECT_NO_THROW((void) j.dump());
+    EXPECT_TRUE(isValidUtf8(j["a"].get<std::string>()));
+}
+
 TEST(Documents, DeepFlowNestingIsRefused)
 {
     std::string deep(100000, '[');
