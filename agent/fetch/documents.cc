@@ -60,6 +60,27 @@ void checkText(std::string_view data, const std::string & origin)
         throw Error(origin + ": is not valid UTF-8");
 }
 
+std::string utf8FromYamlCpp(const std::string & value, const std::string & origin)
+{
+    if (isValidUtf8(value))
+        return value;
+    std::string out;
+    out.reserve(value.size() + 16);
+    for (std::size_t i = 0, len; i < value.size(); i += len) {
+        if ((len = utf8SequenceLength(value, i)) != 0) {
+            out.append(value, i, len);
+            continue;
+        }
+        auto c = static_cast<unsigned char>(value[i]);
+        if (c != 0x85 && c != 0xA0)
+            throw Error(origin + ": a scalar is not valid UTF-8 once unescaped");
+        out += '\xC2';
+        out += value[i];
+        len = 1;
+    }
+    return out;
+}
+
 namespace {
 
 // Node budget: YAML aliases can expand a small text into an exponential tree ("billion laughs").
@@ -88,31 +109,6 @@ std::optional<bool> yamlBool(const std::string & s)
     for (auto * y : yes) if (s == y) return true;
     for (auto * n : no) if (s == n) return false;
     return std::nullopt;
-}
-
-// yaml-cpp 0.7 decodes the double-quoted escapes \N (U+0085) and \_ (U+00A0) to the code
-// point's one Latin-1 byte instead of its UTF-8. Everything else in a scalar is valid UTF-8 (the
-// text was checked whole, and yaml-cpp encodes \x, \u and \U properly), so a lone 0x85 or 0xA0
-// where a character starts is one of these two escapes, and becomes the character it names.
-std::string utf8FromYamlCpp(const std::string & value, const std::string & origin)
-{
-    if (isValidUtf8(value))
-        return value;
-    std::string out;
-    out.reserve(value.size() + 16);
-    for (std::size_t i = 0, len; i < value.size(); i += len) {
-        if ((len = utf8SequenceLength(value, i)) != 0) {
-            out.append(value, i, len);
-            continue;
-        }
-        auto c = static_cast<unsigned char>(value[i]);
-        if (c != 0x85 && c != 0xA0)
-            throw Error(origin + ": a scalar is not valid UTF-8 once unescaped");
-        out += '\xC2';
-        out += value[i];
-        len = 1;
-    }
-    return out;
 }
 
 // Builds the JSON tree straight from yaml-cpp's parser events. yaml-cpp's own node graph costs

@@ -28,6 +28,13 @@ bool isValidUtf8(std::string_view data);
 // The length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), or 0.
 std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
 
+// A scalar as yaml-cpp 0.7 unescaped it, in UTF-8: yaml-cpp turns the double-quoted escapes \N
+// (U+0085) and \_ (U+00A0) into the code point's one Latin-1 byte instead of its UTF-8.
+// Everything else in a scalar is valid UTF-8 (parseYaml checks the text whole, and yaml-cpp
+// encodes \x, \u and \U properly), so a lone 0x85 or 0xA0 where a character starts is one of
+// these two escapes and becomes the character it names. Anything else invalid throws Error.
+std::string utf8FromYamlCpp(const std::string & value, const std::string & origin);
+
 // Parses YAML (1.1 scalars as PyYAML reads them: yes/no/on/off/true/false are booleans, ~ and
 // null are null; every other plain scalar stays a string) into JSON. Empty document -> null.
 nlohmann::json parseYaml(std::string_view text, const std::string & origin);

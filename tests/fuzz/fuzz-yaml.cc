@@ -1,7 +1,7 @@
 // parseYaml on any text. Properties beyond "only imprint::Error": what it accepts is no deeper
 // than kMaxDocumentDepth (the builder stops yaml-cpp's recursion there), and, for texts without
 // aliases, exactly what yaml-cpp's own node API builds from the same text (the event builder
-// changes how the tree is made, not what it is).
+// changes how the tree is made, not what it is; both read scalars through utf8FromYamlCpp).
 #include "agent/fetch/documents.hh"
 #include "tests/fuzz/fuzz-common.hh"
 
@@ -40,7 +40,7 @@ std::optional<json> viaNodes(const YAML::Node & node, std::size_t depth)
         return std::nullopt;
     switch (node.Type()) {
     case YAML::NodeType::Scalar: {
-        const std::string & s = node.Scalar();
+        const std::string s = utf8FromYamlCpp(node.Scalar(), "fuzz");
         if (node.Tag() == "?") {
             if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL")
                 return json(nullptr);
@@ -66,7 +66,7 @@ std::optional<json> viaNodes(const YAML::Node & node, std::size_t depth)
             if (!kv.first.IsScalar()) return std::nullopt;
             auto v = viaNodes(kv.second, depth + 1);
             if (!v) return std::nullopt;
-            out[kv.first.Scalar()] = std::move(*v);
+            out[utf8FromYamlCpp(kv.first.Scalar(), "fuzz")] = std::move(*v);
         }
         return out;
     }

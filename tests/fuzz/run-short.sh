@@ -12,9 +12,17 @@ build=${IMPRINT_ASAN_BUILD_DIR:-$src/build-asan}
 seconds=${IMPRINT_FUZZ_SECONDS:-20}
 # CI's run is reproducible: a fixed seed and a fixed number of executions from a fresh corpus,
 # so the same sources fuzz the same inputs on every machine (the time cap only bounds a slow one).
+# A fixed seed alone is not enough: libFuzzer feeds compared values into its mutations, pointers
+# among them, so address randomization changes the inputs (setarch -R turns it off for the
+# fuzzer), and it rereads its corpus on a timer (-reload=0). Targets slow per input run fewer.
 # Longer exploratory runs: IMPRINT_FUZZ_RUNS=-1 IMPRINT_FUZZ_SEED=0 IMPRINT_FUZZ_SECONDS=600.
 fuzz_runs=${IMPRINT_FUZZ_RUNS:-30000}
 fuzz_seed=${IMPRINT_FUZZ_SEED:-1}
+declare -A target_runs=([fuzz-media-tree]=6000)
+fixed_addresses=()
+if [[ $fuzz_seed != 0 ]] && setarch "$(uname -m)" -R true 2>/dev/null; then
+  fixed_addresses=(setarch "$(uname -m)" -R)
+fi
 
 # Fixtures that are seeds for each of the agent's targets (globs under tests/fixtures and
 # providers/*/fixtures). A provider's targets (providers/<name>/tests/fuzz-*.cc) declare their
@@ -69,12 +77,14 @@ for t in "${targets[@]}"; do
   dirs=("$corpus" "$seeddir")
   checked=${checkedin[$t]:-$src/tests/fuzz/seeds/$t}
   [[ -d $checked ]] && dirs+=("$checked")
-  opts=(-max_total_time="$seconds" -runs="$fuzz_runs" -seed="$fuzz_seed" -timeout=10 -rss_limit_mb=2048 -max_len=65536
+  runs=$fuzz_runs
+  [[ -z ${IMPRINT_FUZZ_RUNS:-} && -n ${target_runs[$t]:-} ]] && runs=${target_runs[$t]}
+  opts=(-max_total_time="$seconds" -runs="$runs" -seed="$fuzz_seed" -reload=0 -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -artifact_prefix="$work/artifacts/$t-" -print_final_stats=1)
   [[ -n ${dicts[$t]:-} ]] && opts+=(-dict="$src/tests/fuzz/${dicts[$t]}")
   log=$work/$t.log
   if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-       "$build/tests/fuzz/$t" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1; then
+       "${fixed_addresses[@]}" "$build/tests/fuzz/$t" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     total_runs=$((total_runs + ${runs:-0}))
