@@ -115,8 +115,6 @@ std::vector<FaultCase> allFaultCases()
     for (const auto & platform : serverPlatforms())
         for (const char * f : {"500-then-ok", "404", "429-retry-after", "never-answers", "drip", "over-cap", "reset"})
             out.push_back({platform, f});
-    out.push_back({"ec2", "token-put-refused"});
-    out.push_back({"ec2", "token-put-refused-imdsv1-allowed"});
     return out;
 }
 
@@ -139,8 +137,6 @@ TEST_P(ProviderFault, EndsInBoundedTimeWithAClearResult)
     auto hits = std::make_shared<std::atomic<int>>(0);
     const std::string fault = fc.fault;
     *ps->override = [=](const TestRequest & r) -> std::optional<TestReply> {
-        if (fault.starts_with("token-put-refused"))
-            return r.path == "/latest/api/token" ? std::optional(TestReply::code(403)) : std::nullopt;
         if (r.path != primary)
             return std::nullopt;
         int n = ++*hits;
@@ -160,7 +156,6 @@ TEST_P(ProviderFault, EndsInBoundedTimeWithAClearResult)
             return TestReply::fault_(Fault::ResetMidBody, std::string(2000, 'x'));
         return std::nullopt;
     };
-    *ps->state.acceptWithoutToken = fault == "token-put-refused-imdsv1-allowed";
 
     Config config;
     config.http.connectTimeout = milliseconds{500};
@@ -170,7 +165,6 @@ TEST_P(ProviderFault, EndsInBoundedTimeWithAClearResult)
     config.http.backoffInitial = milliseconds{100};
     config.http.backoffMax = milliseconds{400};
     config.http.maxBodyBytes = 32 * 1024;
-    config.ec2AllowImdsV1 = fault == "token-put-refused-imdsv1-allowed";
     Host host(tmp);
     auto http = makeHttpClient(config.http);
     FetchContext ctx{host, config, std::nullopt, ps->endpoint, http.get(), nullptr};
@@ -188,13 +182,11 @@ TEST_P(ProviderFault, EndsInBoundedTimeWithAClearResult)
     auto took = duration_cast<milliseconds>(steady_clock::now() - t0);
     EXPECT_LT(took, milliseconds{6000}) << error;
 
-    bool shouldSucceed = fault == "500-then-ok" || fault == "429-retry-after" || fault == "token-put-refused-imdsv1-allowed";
+    bool shouldSucceed = fault == "500-then-ok" || fault == "429-retry-after";
     if (shouldSucceed) {
         ASSERT_TRUE(data) << error;
         EXPECT_FALSE(data->instanceId.empty());
-        if (fault != "token-put-refused-imdsv1-allowed") {
-            EXPECT_GE(hits->load(), 2);
-        }
+        EXPECT_GE(hits->load(), 2);
         if (fault == "429-retry-after") {
             EXPECT_GE(took, milliseconds{900});  // Retry-After: 1 was honoured
         }
@@ -203,11 +195,7 @@ TEST_P(ProviderFault, EndsInBoundedTimeWithAClearResult)
     }
     ASSERT_FALSE(data) << "fetch succeeded despite " << fault;
     // A clear error: it names the request and says what happened.
-    if (fault == "token-put-refused") {
-        EXPECT_NE(error.find("ec2.allow_imdsv1"), std::string::npos) << error;
-    } else {
-        EXPECT_NE(error.find(primary), std::string::npos) << error;
-    }
+    EXPECT_NE(error.find(primary), std::string::npos) << error;
     if (fault == "404") {
         EXPECT_NE(error.find("not found"), std::string::npos) << error;
     }
