@@ -15,6 +15,9 @@ seconds=${IMPRINT_FUZZ_SECONDS:-20}
 # A fixed seed alone is not enough: libFuzzer feeds compared values into its mutations, pointers
 # among them, so address randomization changes the inputs (setarch -R turns it off for the
 # fuzzer), and it rereads its corpus on a timer (-reload=0). Targets slow per input run fewer.
+# The same checkout then fuzzes the same inputs run after run. A checkout at another path does
+# not quite: the sanitizers keep each source's full path in the binary (clang 14 maps it for
+# neither ASan nor UBSan), which moves the data that pointer comparisons see.
 # Longer exploratory runs: IMPRINT_FUZZ_RUNS=-1 IMPRINT_FUZZ_SEED=0 IMPRINT_FUZZ_SECONDS=600.
 fuzz_runs=${IMPRINT_FUZZ_RUNS:-30000}
 fuzz_seed=${IMPRINT_FUZZ_SEED:-1}
