@@ -21,6 +21,21 @@ namespace {
     throw Error("cannot " + what + " " + path.string() + ": " + std::strerror(errno));
 }
 
+// fsync(2) on `path` opened read-only with `flags`; an fsync errno equal to `tolerated` is no
+// failure. `kind` names what is synced in the error (" directory").
+void fsyncOpened(const fs::path & path, int flags, const std::string & kind, int tolerated)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0)
+        fail("open" + kind, path);
+    int rc = ::fsync(fd);
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    if (rc != 0 && (tolerated == 0 || errno != tolerated))
+        fail("fsync" + kind, path);
+}
+
 class RealDisk : public DiskInterface
 {
 public:
@@ -74,18 +89,7 @@ public:
             fail("write", path);
     }
 
-    void fsyncFile(const fs::path & path) override
-    {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-            fail("open", path);
-        int rc = ::fsync(fd);
-        int saved = errno;
-        ::close(fd);
-        errno = saved;
-        if (rc != 0)
-            fail("fsync", path);
-    }
+    void fsyncFile(const fs::path & path) override { fsyncOpened(path, O_NOFOLLOW, "", 0); }
 
     void rename(const fs::path & from, const fs::path & to) override
     {
@@ -93,18 +97,8 @@ public:
             fail("rename " + from.string() + " to", to);
     }
 
-    void fsyncDir(const fs::path & dir) override
-    {
-        int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            fail("open directory", dir);
-        int rc = ::fsync(fd);
-        int saved = errno;
-        ::close(fd);
-        errno = saved;
-        if (rc != 0 && errno != EINVAL)
-            fail("fsync directory", dir);
-    }
+    // Some file systems cannot fsync a directory (EINVAL); that is no failure.
+    void fsyncDir(const fs::path & dir) override { fsyncOpened(dir, O_DIRECTORY, " directory", EINVAL); }
 
     void remove(const fs::path & path) override
     {
