@@ -23,6 +23,17 @@ static int onSubscribe(sd_bus_message * m, void * userdata, sd_bus_error *)
     return sd_bus_reply_method_return(m, "");
 }
 
+// The loaded unit `name`, or nullptr with systemd's NoSuchUnit error set in `error`.
+static Unit * loadedUnit(BusStandIns::Impl * impl, const char * name, sd_bus_error * error)
+{
+    auto it = impl->loaded.find(name);
+    if (it == impl->loaded.end()) {
+        sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", name);
+        return nullptr;
+    }
+    return it->second.get();
+}
+
 static int onGetUnit(sd_bus_message * m, void * userdata, sd_bus_error * error)
 {
     auto impl = BusStandIns::Impl::self(userdata);
@@ -31,10 +42,10 @@ static int onGetUnit(sd_bus_message * m, void * userdata, sd_bus_error * error)
     if (r < 0)
         return r;
     impl->calls.push_back("GetUnit");
-    auto it = impl->loaded.find(name);
-    if (it == impl->loaded.end())
-        return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", name);
-    return sd_bus_reply_method_return(m, "o", it->second->path.c_str());
+    Unit * unit = loadedUnit(impl, name, error);
+    if (!unit)
+        return -sd_bus_error_get_errno(error);
+    return sd_bus_reply_method_return(m, "o", unit->path.c_str());
 }
 
 int BusStandIns::Impl::start(sd_bus_message * m, sd_bus_error * error, StartedUnit record)
@@ -199,10 +210,10 @@ static int onStopUnit(sd_bus_message * m, void * userdata, sd_bus_error * error)
     if (r < 0)
         return r;
     impl->calls.push_back("StopUnit");
-    auto it = impl->loaded.find(name);
-    if (it == impl->loaded.end())
-        return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", name);
-    auto & u = *it->second;
+    Unit * unit = loadedUnit(impl, name, error);
+    if (!unit)
+        return -sd_bus_error_get_errno(error);
+    auto & u = *unit;
     if (u.pid > 0) {
         u.stopped = true;
         ::kill(u.pid, SIGTERM);
@@ -219,13 +230,13 @@ static int onResetFailedUnit(sd_bus_message * m, void * userdata, sd_bus_error *
     if (r < 0)
         return r;
     impl->calls.push_back("ResetFailedUnit");
-    auto it = impl->loaded.find(name);
-    if (it == impl->loaded.end())
-        return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", name);
-    if (it->second->activeState == "failed") {
-        it->second->activeState = "inactive";
-        it->second->subState = "dead";
-        it->second->result = "success";
+    Unit * unit = loadedUnit(impl, name, error);
+    if (!unit)
+        return -sd_bus_error_get_errno(error);
+    if (unit->activeState == "failed") {
+        unit->activeState = "inactive";
+        unit->subState = "dead";
+        unit->result = "success";
         impl->collect(name);
     }
     return sd_bus_reply_method_return(m, "");
