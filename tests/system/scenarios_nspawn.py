@@ -274,14 +274,16 @@ EC2_CONTENT = {
 }
 
 
+# An EC2 instance by its DMI (product_uuid starts with ec2), nothing else.
+EC2_DMI = {"product_uuid": "ec2e1916-9099-7caf-fd21-012345abcdef", "sys_vendor": "Amazon EC2",
+           "product_name": "t3.micro"}
+
+
 @scenario("ec2-imdsv2", "EC2 end to end against the tests' own IMDSv2 server on 169.254.169.254")
 def ec2(ctx):
     ctx.workDir.mkdir(parents=True, exist_ok=True)
     with nspawn.LinkLocalNetwork("ec2") as net, nspawn.MetadataServer(net, EC2_CONTENT, ctx.workDir) as imds:
-        # The guest is an EC2 instance by its DMI (product_uuid starts with ec2), nothing else.
-        with boot(ctx, "snapshot boot", netns=net.guest,
-                  dmi={"product_uuid": "ec2e1916-9099-7caf-fd21-012345abcdef", "sys_vendor": "Amazon EC2",
-                       "product_name": "t3.micro"}) as root:
+        with boot(ctx, "snapshot boot", netns=net.guest, dmi=EC2_DMI) as root:
             c = Checks()
             snap = root.snapshot("boot")
             checkApplied(c, snap, "ip-10-0-0-5", "after boot")
@@ -316,9 +318,7 @@ def imdsLocked(ctx):
         net.ip("-n", net.guest, "route", "add", "prohibit", "169.254.169.254/32")
         net.ip("-n", net.guest, "route", "add", "169.254.169.254/32", "dev", net.guestIf, "table", IMDS_TABLE)
         net.ip("-n", net.guest, "rule", "add", "fwmark", IMDS_MARK, "lookup", IMDS_TABLE, "priority", "100")
-        with boot(ctx, "snapshot boot", netns=net.guest,
-                  dmi={"product_uuid": "ec2e1916-9099-7caf-fd21-012345abcdef", "sys_vendor": "Amazon EC2",
-                       "product_name": "t3.micro"}) as root:
+        with boot(ctx, "snapshot boot", netns=net.guest, dmi=EC2_DMI) as root:
             c = Checks()
             snap = root.snapshot("boot")
             checkApplied(c, snap, "ip-10-0-0-5", "after boot")
