@@ -13,6 +13,18 @@
   growfsOptions,
 }:
 let
+  # The host name of a system of this module, the classic overlay's import and `modules`.
+  classicHostName =
+    modules:
+    (lib.evalModules {
+      modules = [
+        ./stub/nixos.nix
+        (repo + "/nix-module/module.nix")
+        (import (repo + "/nix-module/classic-overlay.nix") classicOverlayFile)
+      ] ++ modules;
+      specialArgs = { inherit pkgs; };
+    }).config.networking.hostName;
+
   # ---- the overlay merged into the image (what the wrapper flake's extendModules does) -------
   withOverlay = (eval [
     ./fixtures/image.nix
@@ -197,29 +209,15 @@ in
     if classicOverlayFile == null then
       "skipped"
     else
-      (lib.evalModules {
-        modules = [
-          ./stub/nixos.nix
-          (repo + "/nix-module/module.nix")
-          (import (repo + "/nix-module/classic-overlay.nix") classicOverlayFile)
-          ./fixtures/image.nix
-          { services.imprint.enable = true; }
-        ];
-        specialArgs = { inherit pkgs; };
-      }).config.networking.hostName
+      classicHostName [
+        ./fixtures/image.nix
+        { services.imprint.enable = true; }
+      ]
   ) (if classicOverlayFile == null then "skipped" else "web-1"))
   (check "classic import: ignored in wrapper mode" (
     if classicOverlayFile == null then
       "skipped"
     else
-      (lib.evalModules {
-        modules = [
-          ./stub/nixos.nix
-          (repo + "/nix-module/module.nix")
-          (import (repo + "/nix-module/classic-overlay.nix") classicOverlayFile)
-          wrapperModule
-        ];
-        specialArgs = { inherit pkgs; };
-      }).config.networking.hostName
+      classicHostName [ wrapperModule ]
   ) (if classicOverlayFile == null then "skipped" else "nixos"))
 ]
